@@ -1,0 +1,58 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "processor/record_processor.h"
+
+namespace skillstream::config {
+
+// What to do when the broker refuses a record for good.
+enum class OnUndeliverable : std::uint8_t {
+  dead_letter,  // write a stub with reason `undeliverable` to the dead-letter topic
+  halt,         // stop the partition (the process exits 1 after committing what it can)
+};
+
+enum class LogFormat : std::uint8_t { text, json };
+
+// Every setting of `skillstream run`, with its default. Filled by load_settings()
+// from defaults, then the TOML file, then SKILLSTREAM_* environment variables, then
+// command-line flags (each layer overrides the one before).
+struct Settings {
+  // [kafka]
+  std::string brokers;  // bootstrap servers; empty means "not configured"
+  std::string input_topic = "sessions.raw";
+  std::string clean_topic = "sessions.clean";
+  std::string dlq_topic = "sessions.dlq";
+  std::string group = "skillstream";
+  std::string instance_id;  // empty: hostname:pid, filled in by load_settings()
+  // librdkafka properties passed through as they are (${ENV_VAR} already expanded).
+  // [kafka.consumer] and [kafka.producer] tables; [kafka.common] goes to both.
+  std::vector<std::pair<std::string, std::string>> consumer_properties;
+  std::vector<std::pair<std::string, std::string>> producer_properties;
+
+  // [processor]
+  unsigned workers = 0;  // 0: every hardware thread
+  processor::ProcessorOptions processor;
+
+  // [pipeline]
+  std::size_t max_inflight_bytes = 256u << 20;  // consumption pauses above this
+  std::size_t batch_max_records = 512;          // records per batch handed to a worker
+  bool key_from_session_id = true;  // clean records without a key get session_id as key
+  OnUndeliverable on_undeliverable = OnUndeliverable::dead_letter;
+  std::chrono::milliseconds shutdown_timeout{30'000};  // SIGTERM drain bound
+  bool stop_at_end = false;
+
+  // [log]
+  std::string log_level = "info";  // trace, debug, info, warn, error, critical, off
+  LogFormat log_format = LogFormat::text;
+
+  // [http]
+  std::string http_addr = "127.0.0.1:9464";  // "off" disables; port 0 picks a free one
+  std::chrono::milliseconds summary_interval{10'000};
+};
+
+}  // namespace skillstream::config
