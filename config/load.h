@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -16,6 +17,9 @@ using FlagValues = std::vector<std::pair<std::string, std::string>>;
 struct LoadResult {
   Settings settings;
   std::string error;  // empty on success; else one line naming the key and the problem
+  // Non-fatal notes, one line each: SKILLSTREAM_* variables that are no setting
+  // (names only, never values). Callers log them once the logger is up.
+  std::vector<std::string> warnings;
   [[nodiscard]] bool ok() const noexcept { return error.empty(); }
 };
 
@@ -23,7 +27,32 @@ struct LoadResult {
 // unreadable file is an error), then SKILLSTREAM_<FLAG> variables from `envp`
 // (a null-terminated array like `environ`), then `flags`. Unknown keys, bad values
 // and librdkafka properties the delivery guarantees rest on are errors.
+// The flag "config" and SKILLSTREAM_CONFIG are the caller's (they pick the file) and
+// are skipped here.
 [[nodiscard]] LoadResult load_settings(const std::optional<std::string>& config_path,
                                        const FlagValues& flags, char** envp);
+
+// "******" when the librdkafka property looks secret (its name contains password,
+// secret, key, token, credential, sasl.oauthbearer.config...), else `value`: for
+// logging the effective configuration.
+[[nodiscard]] std::string redact_property_value(std::string_view key, std::string_view value);
+
+// One row of the table load_settings() reads every layer with, for callers that
+// declare one flag per setting or print help.
+struct SettingInfo {
+  std::string_view section;   // TOML table: "kafka"
+  std::string_view key;       // TOML key: "input_topic"
+  std::string_view flag;      // long flag without dashes: "input-topic"
+  std::string env;            // environment variable: "SKILLSTREAM_INPUT_TOPIC"
+  std::string default_value;  // the default as text
+  std::string_view help;      // one line
+  bool is_bool = false;       // a bare --flag means true
+};
+[[nodiscard]] const std::vector<SettingInfo>& setting_catalog();
+
+// The effective settings as ("section.key", value text) pairs, librdkafka properties
+// last ("kafka.consumer.<name>") with secret-looking values redacted: safe to log.
+[[nodiscard]] std::vector<std::pair<std::string, std::string>> describe_settings(
+    const Settings& settings);
 
 }  // namespace skillstream::config

@@ -819,7 +819,14 @@ Verdict SessionValidator::Impl::run_walk() noexcept {
         std::string_view raw;
         if (doc.raw_json_token().get(raw)) raw = {};
         while (!raw.empty() && is_json_ws(raw.back())) raw.remove_suffix(1);
-        walked = is_json_number(raw) || malformed("invalid number");
+        if (!is_json_number(raw)) return {Reason::malformed_json, {}, "invalid number"};
+        // A number that overflows a double: simdjson leaves it unconsumed, so look
+        // for trailing content by hand.
+        const char* rest = raw.data() + raw.size();
+        if (!std::all_of(rest, static_cast<const char*>(buffer.get() + size), is_json_ws)) {
+          return {Reason::malformed_json, {}, "content after the JSON value"};
+        }
+        return {Reason::not_an_object, {}, "expected an object at the top level, found number"};
       }
       break;
     }
