@@ -1,6 +1,5 @@
 #pragma once
 
-#include <cassert>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -120,17 +119,10 @@ class OrderedWorkerPool {
     for (;;) {
       work_cv_.wait(lock, [&] { return queued_ > 0 || (closed_ && queued_ == 0); });
       if (queued_ == 0) return;  // closed and nothing left to run
-      // The oldest queued slot. Slots are few (max_jobs), so a scan is cheap; deque
-      // references stay valid while other slots are appended or the front is popped
-      // (the front is only popped once done, and this one is not).
-      Slot* slot = nullptr;
-      for (auto& s : slots_) {
-        if (s.state == State::queued) {
-          slot = &s;
-          break;
-        }
-      }
-      assert(slot != nullptr);
+      // Workers take jobs in submission order, so the queued slots are the newest
+      // `queued_` ones. Deque references stay valid while slots are appended or the
+      // front is popped (only done slots are popped, and this one is not).
+      Slot* slot = &slots_[slots_.size() - queued_];
       slot->state = State::running;
       --queued_;
       lock.unlock();
