@@ -76,8 +76,12 @@ void check_generated(const connectors::GeneratorOptions& gen_options, int count)
         << again.verdict.message;
   }
   EXPECT_EQ(mismatches, 0);
-  if (gen_options.invalid_ratio < 1.0) EXPECT_GT(clean, 0);
-  if (gen_options.secret_ratio > 0.0 && gen_options.invalid_ratio < 1.0) EXPECT_GT(planted, 0);
+  if (gen_options.invalid_ratio < 1.0) {
+    EXPECT_GT(clean, 0);
+  }
+  if (gen_options.secret_ratio > 0.0 && gen_options.invalid_ratio < 1.0) {
+    EXPECT_GT(planted, 0);
+  }
 }
 
 TEST(GeneratorVsValidator, GeneratedVerdictsMatchValidator) {

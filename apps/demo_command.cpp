@@ -1,0 +1,230 @@
+// `skillstream demo`: the whole pipeline on an embedded broker, in one process.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include <fmt/format.h>
+#include <librdkafka/rdkafka.h>
+#include <CLI/CLI.hpp>
+
+#include "apps/commands.h"
+#include "apps/logging.h"
+#include "connectors/embedded_broker.h"
+#include "connectors/kafka_pipeline.h"
+#include "connectors/session_generator.h"
+#include "processor/privacy_scanner.h"
+
+namespace skillstream::apps {
+
+namespace {
+
+struct DemoOptions {
+  std::size_t count = 100'000;
+  int partitions = 32;  // ~5 MiB retention per partition: 32 hold ~160 MiB
+  unsigned workers = 0;
+  std::uint64_t seed = 42;
+  std::string log_level = "warn";
+};
+
+rd_kafka_t* new_client(rd_kafka_type_t type,
+                       const std::vector<std::pair<std::string, std::string>>& props,
+                       std::string& error) {
+  char errstr[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  for (const auto& [k, v] : props) {
+    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
+      error = fmt::format("{}: {}", k, errstr);
+      rd_kafka_conf_destroy(conf);
+      return nullptr;
+    }
+  }
+  rd_kafka_t* rk = rd_kafka_new(type, conf, errstr, sizeof errstr);
+  if (rk == nullptr) {
+    error = errstr;
+    rd_kafka_conf_destroy(conf);
+  }
+  return rk;
+}
+
+// Produces `count` generated sessions to `topic`; returns the bytes produced.
+std::size_t produce_sessions(const std::string& brokers, const std::string& topic,
+                             const DemoOptions& o, std::string& error) {
+  rd_kafka_t* rk = new_client(RD_KAFKA_PRODUCER,
+                              {{"bootstrap.servers", brokers},
+                               {"linger.ms", "20"},
+                               {"message.max.bytes", "50000000"},
+                               {"batch.num.messages", "10000"},
+                               {"queue.buffering.max.messages", "200000"}},
+                              error);
+  if (rk == nullptr) return 0;
+  connectors::GeneratorOptions g;
+  g.seed = o.seed;
+  g.invalid_ratio = 0.10;
+  g.secret_ratio = 0.05;
+  connectors::SessionGenerator gen(g);
+  std::string rec;
+  std::size_t bytes = 0;
+  for (std::size_t i = 0; i < o.count; ++i) {
+    (void)gen.next(rec);
+    bytes += rec.size();
+    for (;;) {
+      rd_kafka_resp_err_t err = rd_kafka_producev(
+          rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+          // Round robin: the mock keeps only ~5 MiB per partition, so spread evenly.
+          RD_KAFKA_V_PARTITION(
+              static_cast<std::int32_t>(i % static_cast<std::size_t>(o.partitions))),
+          RD_KAFKA_V_VALUE(rec.data(), rec.size()), RD_KAFKA_V_END);
+      if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        rd_kafka_poll(rk, 10);
+        continue;
+      }
+      if (err) error = rd_kafka_err2str(err);
+      break;
+    }
+    if (!error.empty()) break;
+    rd_kafka_poll(rk, 0);
+  }
+  if (error.empty() && rd_kafka_flush(rk, 60'000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    error = "input produce did not finish within 60 s";
+  }
+  rd_kafka_destroy(rk);
+  return bytes;
+}
+
+// Prints the first `n` dead-letter records: key, size and headers (never the value).
+void show_dead_letters(const std::string& brokers, const std::string& topic, int partitions,
+                       int n) {
+  std::string error;
+  rd_kafka_t* rk = new_client(RD_KAFKA_CONSUMER,
+                              {{"bootstrap.servers", brokers},
+                               {"group.id", "skillstream-demo-reader"},
+                               {"enable.auto.commit", "false"},
+                               {"fetch.wait.max.ms", "10"}},
+                              error);
+  if (rk == nullptr) return;
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(partitions);
+  for (int p = 0; p < partitions; ++p) {
+    rd_kafka_topic_partition_list_add(list, topic.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+  }
+  (void)rd_kafka_assign(rk, list);
+  rd_kafka_topic_partition_list_destroy(list);
+  int shown = 0;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (shown < n && std::chrono::steady_clock::now() < deadline) {
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 100);
+    if (m == nullptr) continue;
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      ++shown;
+      std::printf("\ndead-letter record %d: %s[%d] offset %lld, value %zu bytes (not shown)\n",
+                  shown, topic.c_str(), m->partition, static_cast<long long>(m->offset), m->len);
+      rd_kafka_headers_t* h = nullptr;
+      if (rd_kafka_message_headers(m, &h) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        const char* name;
+        const void* value;
+        size_t size;
+        for (size_t i = 0; rd_kafka_header_get_all(h, i, &name, &value, &size) == 0; ++i) {
+          std::printf("  %-30s %.*s\n", name, static_cast<int>(size),
+                      value ? static_cast<const char*>(value) : "");
+        }
+      }
+    }
+    rd_kafka_message_destroy(m);
+  }
+  rd_kafka_consumer_close(rk);
+  rd_kafka_destroy(rk);
+}
+
+int run_demo(const DemoOptions& o) {
+  if (!configure_logging(o.log_level, "text")) {
+    std::fprintf(stderr, "skillstream demo: bad --log-level\n");
+    return 2;
+  }
+  std::string error;
+  auto broker = connectors::EmbeddedBroker::start(1, error);
+  if (!broker) {
+    std::fprintf(stderr, "skillstream demo: %s\n", error.c_str());
+    return 1;
+  }
+  config::Settings s;
+  s.brokers = broker->bootstraps();
+  s.instance_id = fmt::format("demo:{}", ::getpid());
+  s.workers = o.workers;
+  s.stop_at_end = true;
+  s.group = "skillstream-demo";
+  s.consumer_properties = {{"fetch.wait.max.ms", "10"}, {"session.timeout.ms", "6000"}};
+  for (const auto& [t, p] :
+       {std::pair{s.input_topic, o.partitions}, std::pair{s.clean_topic, o.partitions},
+        std::pair{s.dlq_topic, std::max(o.partitions / 4, 1)}}) {
+    if (auto st = broker->create_topic(t, p); !st.ok()) {
+      std::fprintf(stderr, "skillstream demo: %s\n", st.error.c_str());
+      return 1;
+    }
+  }
+  std::printf("embedded broker at %s; producing %zu generated sessions to %s (%d partitions)\n",
+              s.brokers.c_str(), o.count, s.input_topic.c_str(), o.partitions);
+  std::fflush(stdout);
+  auto t0 = std::chrono::steady_clock::now();
+  std::size_t bytes = produce_sessions(s.brokers, s.input_topic, o, error);
+  if (!error.empty()) {
+    std::fprintf(stderr, "skillstream demo: producing input: %s\n", error.c_str());
+    return 1;
+  }
+  double produce_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::printf("produced %.1f MB in %.2f s; running the pipeline to the end of input...\n",
+              static_cast<double>(bytes) / 1e6, produce_s);
+  std::fflush(stdout);
+
+  auto patterns = processor::PrivacyScanner::compile_patterns();
+  connectors::KafkaPipeline pipeline(s, patterns);
+  std::atomic<bool> stop{false};
+  connectors::PipelineResult r = pipeline.run(stop);
+  if (r.exit != connectors::PipelineExit::ok) {
+    std::fprintf(stderr, "skillstream demo: pipeline failed: %s\n", r.error.c_str());
+    return 1;
+  }
+  const auto& st = r.stats;
+  std::uint64_t rejected = 0;
+  for (auto n : st.rejected) rejected += n;
+  std::printf("\n%-28s %12llu\n", "records read", static_cast<unsigned long long>(st.read));
+  std::printf("%-28s %12llu\n", "clean", static_cast<unsigned long long>(st.clean));
+  std::printf("%-28s %12llu\n", "dead-letter", static_cast<unsigned long long>(rejected));
+  for (std::size_t i = 1; i < processor::kReasonCount; ++i) {
+    if (st.rejected[i] == 0) continue;
+    std::printf("  %-26s %12llu\n",
+                std::string(processor::to_string(static_cast<processor::Reason>(i))).c_str(),
+                static_cast<unsigned long long>(st.rejected[i]));
+  }
+  std::printf("%-28s\n", "redacted (clean records)");
+  for (std::size_t k = 0; k < processor::kPrivacyKindCount; ++k) {
+    std::printf("  %-26s %12llu\n",
+                std::string(processor::to_string(static_cast<processor::PrivacyKind>(k))).c_str(),
+                static_cast<unsigned long long>(st.redacted[k]));
+  }
+  std::printf("%-28s %12llu\n", "delivered", static_cast<unsigned long long>(st.delivered));
+  std::printf("%-28s %12.2f s  (%.0f records/s, %.1f MB/s)\n", "pipeline time", st.seconds,
+              static_cast<double>(st.read) / st.seconds,
+              static_cast<double>(st.bytes_read) / 1e6 / st.seconds);
+  std::fflush(stdout);
+  show_dead_letters(s.brokers, s.dlq_topic, std::max(o.partitions / 4, 1), 2);
+  std::fflush(stdout);
+  return st.delivered == st.read ? 0 : 1;
+}
+
+}  // namespace
+
+void add_demo_command(CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<DemoOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "demo", "Run the pipeline end to end on an embedded broker with generated sessions");
+  cmd->add_option("--count", o->count, "records to generate")->check(CLI::Range(1, 5'000'000));
+  cmd->add_option("--partitions", o->partitions, "input partitions")->check(CLI::Range(1, 1024));
+  cmd->add_option("--workers", o->workers, "validator threads; 0: every hardware thread");
+  cmd->add_option("--seed", o->seed, "generator seed");
+  cmd->add_option("--log-level", o->log_level, "log level (default warn)");
+  cmd->callback([o, &exit_code] { exit_code = run_demo(*o); });
+}
+
+}  // namespace skillstream::apps

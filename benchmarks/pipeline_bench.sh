@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Throughput of `skillstream run` against a kcat pass-through on the same embedded
+# broker, in the same run (the mock broker is one thread: compare, don't quote
+# absolute numbers).
+#
+#   benchmarks/pipeline_bench.sh [--count N] [--partitions P] [--binary PATH] [--workers W]
+#
+# Preloads N generated records (~1 KB) round robin into a P-partition input topic on
+# `skillstream broker` (own process), then times
+#   1. skillstream run --stop-at-end      (input -> clean / dlq)
+#   2. kcat -C ... -e | kcat -P ...       (input -> passthrough topic)
+# with /usr/bin/time -v and counts outputs by high watermarks.
+set -euo pipefail
+
+COUNT=1000000
+PARTITIONS=256
+WORKERS=0
+BIN="${SKILLSTREAM_BINARY:-$(dirname "$0")/../build/apps/skillstream}"
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --count) COUNT="$2"; shift 2 ;;
+    --partitions) PARTITIONS="$2"; shift 2 ;;
+    --binary) BIN="$2"; shift 2 ;;
+    --workers) WORKERS="$2"; shift 2 ;;
+    *) echo "unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+[[ -x "$BIN" ]] || { echo "skillstream binary not found: $BIN (use --binary)" >&2; exit 2; }
+command -v kcat >/dev/null || { echo "kcat is required" >&2; exit 2; }
+PY=/usr/bin/python3
+
+WORK="$(mktemp -d /tmp/skillstream-bench-XXXXXX)"
+BROKER_PID=""
+cleanup() {
+  if [[ -n "$BROKER_PID" ]]; then kill "$BROKER_PID" 2>/dev/null || true; wait "$BROKER_PID" 2>/dev/null || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# The broker: first stdout line is the bootstrap address.
+mkfifo "$WORK/broker.out"
+"$BIN" broker --partitions "$PARTITIONS" \
+  --topics sessions.raw,sessions.clean,sessions.dlq,passthrough >"$WORK/broker.out" 2>"$WORK/broker.err" </dev/null &
+BROKER_PID=$!
+exec 3<"$WORK/broker.out"
+read -r BROKERS <&3
+echo "broker: $BROKERS ($PARTITIONS partitions per topic)"
+
+# Input: generated records (10% defects, 5% secrets), produced round robin so the
+# mock's ~5 MiB/partition retention keeps every record.
+echo "preloading $COUNT records..."
+"$PY" - "$BROKERS" "$COUNT" "$PARTITIONS" "$BIN" <<'PYEOF'
+import subprocess, sys
+from confluent_kafka import Producer
+brokers, count, parts, binary = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+p = Producer({"bootstrap.servers": brokers, "linger.ms": 20, "batch.num.messages": 10000,
+              "queue.buffering.max.messages": 500000, "message.max.bytes": 50000000})
+gen = subprocess.Popen([binary, "generate", "--count", str(count), "--invalid-ratio", "0.1",
+                        "--secret-ratio", "0.05"], stdout=subprocess.PIPE)
+n = 0
+for line in gen.stdout:
+    while True:
+        try:
+            p.produce("sessions.raw", line.rstrip(b"\n"), partition=n % parts)
+            break
+        except BufferError:
+            p.poll(0.05)
+    n += 1
+    if n % 10000 == 0:
+        p.poll(0)
+gen.wait()
+p.flush(120)
+print(f"preloaded {n} records")
+PYEOF
+
+hw_sum() {  # topic -> sum of high watermarks
+  "$PY" - "$BROKERS" "$1" "$PARTITIONS" <<'PYEOF'
+import sys
+from confluent_kafka import Consumer, TopicPartition
+c = Consumer({"bootstrap.servers": sys.argv[1], "group.id": "bench-hw"})
+print(sum(c.get_watermark_offsets(TopicPartition(sys.argv[2], p), timeout=10)[1]
+          for p in range(int(sys.argv[3]))))
+c.close()
+PYEOF
+}
+IN_COUNT=$(hw_sum sessions.raw)
+IN_BYTES=$("$PY" - "$BROKERS" "$PARTITIONS" <<'PYEOF'
+import sys
+from confluent_kafka import Consumer, TopicPartition
+# Bytes: sample the first 2000 records of partition 0 and scale (reading all is slow).
+c = Consumer({"bootstrap.servers": sys.argv[1], "group.id": "bench-bytes", "enable.auto.commit": False})
+c.assign([TopicPartition("sessions.raw", 0, 0)])
+total = n = 0
+while n < 2000:
+    m = c.poll(2)
+    if m is None: break
+    if m.error(): continue
+    total += len(m.value() or b""); n += 1
+c.close()
+print(int(total / max(n, 1)))
+PYEOF
+)
+echo "input: $IN_COUNT records (mean value ~${IN_BYTES} B)"
+
+CFG="$WORK/bench.toml"
+cat >"$CFG" <<TOML
+[kafka]
+brokers = "$BROKERS"
+[kafka.consumer]
+"fetch.wait.max.ms" = "10"
+"session.timeout.ms" = "6000"
+TOML
+
+timed() {  # label cmd... : runs with /usr/bin/time -v into $WORK/label.time
+  local label="$1"; shift
+  /usr/bin/time -v -o "$WORK/$label.time" "$@"
+}
+field() { grep -F "$1" "$WORK/$2.time" | awk -F': ' '{print $2}'; }
+
+echo "running skillstream run --stop-at-end..."
+timed skillstream "$BIN" run --config "$CFG" --stop-at-end --workers "$WORKERS" --log-level warn \
+  2>"$WORK/run.err" || { echo "skillstream run failed:"; tail -5 "$WORK/run.err"; exit 1; }
+OUT_CLEAN=$(hw_sum sessions.clean)
+OUT_DLQ=$(hw_sum sessions.dlq)
+
+echo "running kcat pass-through..."
+timed kcat bash -c "kcat -C -b '$BROKERS' -t sessions.raw -o beginning -e -q -D '\n' -X fetch.wait.max.ms=10 \
+  | kcat -P -b '$BROKERS' -t passthrough -D '\n' -X linger.ms=5 -X message.max.bytes=50000000"
+OUT_PASS=$(hw_sum passthrough)
+
+secs() {  # "h:mm:ss" or "m:ss.xx" -> seconds
+  echo "$1" | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }'
+}
+report() {
+  local label="$1" out="$2"
+  local wall user sys rss
+  wall=$(secs "$(field 'Elapsed (wall clock)' "$label")")
+  user=$(field 'User time' "$label"); sys=$(field 'System time' "$label")
+  rss=$(field 'Maximum resident' "$label")
+  awk -v l="$label" -v n="$IN_COUNT" -v b="$IN_BYTES" -v w="$wall" -v u="$user" -v s="$sys" \
+      -v r="$rss" -v o="$out" 'BEGIN {
+    printf "%-12s %10d %12.0f %9.1f %12.2f %11.0f %12.2f\n", l, o, n / w, n * b / w / 1e6,
+           (u + s) / n * 1e6, r / 1024, w }'
+}
+echo
+printf "%-12s %10s %12s %9s %12s %11s %12s\n" "" "outputs" "records/s" "MB/s" "CPU us/rec" "peak RSS MB" "wall s"
+report skillstream "$((OUT_CLEAN + OUT_DLQ))"
+report kcat "$OUT_PASS"
+echo
+echo "skillstream: clean=$OUT_CLEAN dlq=$OUT_DLQ (input $IN_COUNT)"
+[[ $((OUT_CLEAN + OUT_DLQ)) -ge $IN_COUNT ]] || { echo "LOST RECORDS" >&2; exit 1; }

@@ -1,0 +1,70 @@
+#include "connectors/kafka_conf.h"
+
+#include <fmt/format.h>
+#include <librdkafka/rdkafka.h>
+#include <spdlog/spdlog.h>
+
+namespace skillstream::connectors {
+
+namespace {
+// librdkafka calls this from its own threads; spdlog loggers are thread-safe.
+void log_to_spdlog(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
+  spdlog::level::level_enum lvl = spdlog::level::debug;
+  if (level <= 2)
+    lvl = spdlog::level::critical;
+  else if (level == 3)
+    lvl = spdlog::level::err;
+  else if (level == 4)
+    lvl = spdlog::level::warn;
+  else if (level <= 6)
+    lvl = spdlog::level::info;
+  spdlog::log(lvl, "kafka {} {}: {}", rd_kafka_name(rk), fac, buf);
+}
+}  // namespace
+
+Status apply_properties(rd_kafka_conf_t* conf, const KafkaProperties& properties) {
+  char errstr[512];
+  for (const auto& [name, value] : properties) {
+    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr, sizeof errstr) !=
+        RD_KAFKA_CONF_OK) {
+      return Status::failure(fmt::format("{}: {}", name, errstr));
+    }
+  }
+  rd_kafka_conf_set_log_cb(conf, log_to_spdlog);
+  return Status::success();
+}
+
+void KafkaErrors::on_error(rd_kafka_t* rk, int err_code, const char* reason) {
+  auto err = static_cast<rd_kafka_resp_err_t>(err_code);
+  std::string line;
+  bool fatal = false;
+  if (err == RD_KAFKA_RESP_ERR__FATAL) {
+    char errstr[512];
+    rd_kafka_resp_err_t orig = rd_kafka_fatal_error(rk, errstr, sizeof errstr);
+    line = fmt::format("fatal Kafka error: {}: {}", rd_kafka_err2name(orig), errstr);
+    fatal = true;
+  } else if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION ||
+             err == RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED ||
+             err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
+             err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED ||
+             err == RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED) {
+    line = fmt::format("Kafka authentication/authorization failed: {}", reason);
+    fatal = true;
+  }
+  if (!fatal) {
+    spdlog::warn("kafka {}: {}: {}", rd_kafka_name(rk), rd_kafka_err2name(err), reason);
+    return;
+  }
+  {
+    std::lock_guard lock(mu_);
+    if (message_.empty()) message_ = std::move(line);
+  }
+  fatal_.store(true, std::memory_order_release);
+}
+
+std::string KafkaErrors::message() const {
+  std::lock_guard lock(mu_);
+  return message_;
+}
+
+}  // namespace skillstream::connectors

@@ -1,0 +1,77 @@
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "config/settings.h"
+#include "processor/privacy_kind.h"
+#include "processor/reason.h"
+
+namespace skillstream::processor {
+class PrivacyPatterns;
+}
+
+namespace skillstream::connectors {
+
+struct PipelineStats {
+  std::uint64_t read = 0;                                         // records consumed
+  std::uint64_t bytes_read = 0;                                   // their value bytes
+  std::uint64_t clean = 0;                                        // routed to the clean topic
+  std::array<std::uint64_t, processor::kReasonCount> rejected{};  // routed to the DLQ, by reason
+  std::array<std::uint64_t, processor::kPrivacyKindCount> redacted{};  // clean records, by kind
+  std::uint64_t delivered = 0;                                         // acknowledged by the broker
+  std::uint64_t undeliverable = 0;  // refused for good: stub written (or halted)
+  std::uint64_t retries = 0;        // re-produced after a failed delivery report
+  std::uint64_t undelivered = 0;    // still not delivered when the run ended
+  double seconds = 0;
+};
+
+enum class PipelineExit : std::uint8_t {
+  ok,           // stopped (signal or end of input) with everything delivered and committed
+  failed,       // fatal Kafka error or halt: `error` says why; delivered work was committed
+  undelivered,  // the shutdown bound passed with records undelivered (not committed)
+};
+
+struct PipelineResult {
+  PipelineExit exit = PipelineExit::ok;
+  std::string error;  // one line, for failed
+  PipelineStats stats;
+};
+
+// `skillstream run`: Kafka input topic -> worker pool (RecordProcessor per worker) ->
+// clean / dead-letter topics, with at-least-once delivery.
+//
+// Owns the consumer (KafkaSource), the worker pool and the producer (KafkaSink).
+// Lifecycle: construct, run() once, destroy. Threads: run() drives everything on the
+// calling thread (consumer poll, rebalances, produce, delivery reports, commits);
+// only record processing runs on the pool's workers, a batch at a time. The only
+// cross-thread input is `stop` (set it from a signal handler).
+//
+// Offsets are committed only up to the first record of each partition that is not
+// yet delivered (OffsetTracker); on revoke the partitions' in-flight records are
+// finished and committed before release; consumption pauses while more than
+// max_inflight_bytes are read and undelivered.
+class KafkaPipeline {
+ public:
+  KafkaPipeline(config::Settings settings,
+                std::shared_ptr<const processor::PrivacyPatterns> patterns);
+  ~KafkaPipeline();
+  KafkaPipeline(const KafkaPipeline&) = delete;
+  KafkaPipeline& operator=(const KafkaPipeline&) = delete;
+
+  // Runs until `stop` is set (then drains within settings.shutdown_timeout), the end
+  // of input with stop_at_end, or a fatal error.
+  [[nodiscard]] PipelineResult run(const std::atomic<bool>& stop);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// "skillstream" version written in the skillstream.version header.
+std::string_view skillstream_version() noexcept;
+
+}  // namespace skillstream::connectors

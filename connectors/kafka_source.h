@@ -1,0 +1,75 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <librdkafka/rdkafka.h>
+
+#include "connectors/kafka_conf.h"
+#include "connectors/status.h"
+
+namespace skillstream::connectors {
+
+struct KafkaSourceOptions {
+  std::string brokers;
+  std::string topic;
+  std::string group;
+  std::string client_id;
+  bool partition_eof = false;  // deliver an end-of-partition event (for --stop-at-end)
+  KafkaProperties properties;  // passthrough, applied after the defaults
+};
+
+// The input side: one consumer in a group (cooperative-sticky by default), with
+// auto commit and auto offset store off: offsets are committed explicitly, only for
+// delivered records (see KafkaPipeline). Rebalance events are handed to `on_rebalance`
+// during poll(), on the polling thread.
+//
+// Threads: every call from one thread (the pipeline's main thread). Every message
+// returned by poll() must be destroyed (rd_kafka_message_destroy) before close().
+class KafkaSource {
+ public:
+  // `assign` true: partitions added; false: revoked (`lost` when taken away without
+  // a clean revoke). The handler must call incremental_assign/unassign.
+  using RebalanceFn =
+      std::function<void(bool assign, rd_kafka_topic_partition_list_t* partitions, bool lost)>;
+
+  ~KafkaSource();
+  KafkaSource(const KafkaSource&) = delete;
+  KafkaSource& operator=(const KafkaSource&) = delete;
+
+  static std::unique_ptr<KafkaSource> create(const KafkaSourceOptions& options,
+                                             RebalanceFn on_rebalance, std::string& error);
+
+  Status subscribe();
+  // The next message or event (err set), or nullptr after `timeout_ms`.
+  rd_kafka_message_t* poll(int timeout_ms);
+
+  Status incremental_assign(const rd_kafka_topic_partition_list_t* partitions);
+  Status incremental_unassign(const rd_kafka_topic_partition_list_t* partitions);
+  // Commits (partition, next offset) pairs of the input topic.
+  Status commit(const std::vector<std::pair<std::int32_t, std::int64_t>>& offsets, bool async);
+  // Pauses / resumes every currently assigned partition.
+  void pause_all();
+  void resume_all();
+  // Leaves the group (a final revoke arrives through on_rebalance).
+  void close();
+
+  [[nodiscard]] rd_kafka_t* handle() const noexcept { return rk_; }
+  [[nodiscard]] const std::string& topic() const noexcept { return topic_; }
+  [[nodiscard]] const KafkaErrors& errors() const noexcept { return errors_; }
+
+ private:
+  KafkaSource() = default;
+  static void rebalance_cb_(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                            rd_kafka_topic_partition_list_t* partitions, void* opaque);
+  rd_kafka_t* rk_ = nullptr;
+  std::string topic_;
+  RebalanceFn on_rebalance_;
+  bool closed_ = false;
+  KafkaErrors errors_;
+};
+
+}  // namespace skillstream::connectors
