@@ -146,10 +146,28 @@ constexpr std::array<HeadPattern, kHeadCount> kHeads = {{
 }};
 
 // The relaxed full patterns for may_match: each one matches wherever the exact rule
-// does (minimum lengths kept, maximal extents and exceptions dropped). The look-behind
-// of `/home/` is a consumed byte here: the match need not start where the span does.
-constexpr std::array<const char*, 13> kPrefilter = {{
-    R"([A-Za-z0-9._%+-]@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2})",
+// does (minimum lengths kept, maximal extents dropped). The look-behind of `/home/` is
+// a consumed byte here: the match need not start where the span does. The exceptions
+// are kept, because the near misses they name (`git@host`, `/Users/Shared`) are common
+// in real logs and each false positive costs a second walk of the record: Hyperscan
+// has no look-around, so "a run that is not exactly `git`" is spelled out as the ways
+// a run can differ from the word. A previous e-mail match ends after the whole alphabetic
+// run of its last label, so it never cuts a `git` run short: if the whole run before `@`
+// is `git`, there is no match at that `@`.
+#define SKILLSTREAM_EMAIL_DOMAIN R"(@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2})"
+// The NAME run of a user path that is neither `Shared` nor only dots, read only as far
+// as it takes to tell: a first non-dot byte other than `S`, or a byte of `Shared` that
+// differs (`$` and `[^h]` also stand for the end of the run), or a seventh byte.
+#define SKILLSTREAM_USER_NAME                                                              \
+  R"((?:\.*[A-RT-Za-z0-9_-]|\.+S|)"                                                     \
+  R"(S(?:$|[^h]|h(?:$|[^a]|a(?:$|[^r]|r(?:$|[^e]|e(?:$|[^d]|d[A-Za-z0-9._-])))))))"
+
+constexpr std::array<const char*, 14> kPrefilter = {{
+    // E-mail with a local part of four bytes or more, or of one to three other than `git`.
+    R"([A-Za-z0-9._%+-]{4})" SKILLSTREAM_EMAIL_DOMAIN,
+    R"((?:^|[^A-Za-z0-9._%+-]))"
+    R"((?:[A-Za-z0-9._%+-]{1,2}|[A-Za-fh-z0-9._%+-][A-Za-z0-9._%+-]{2}|)"
+    R"(g[A-Za-hj-z0-9._%+-][A-Za-z0-9._%+-]|gi[A-Za-su-z0-9._%+-]))" SKILLSTREAM_EMAIL_DOMAIN,
     R"(\bAKIA[0-9A-Z]{16}\b)",
     R"(\bgh[pousr]_[A-Za-z0-9]{36}\b)",
     R"(\bgithub_pat_[A-Za-z0-9_]{22})",
@@ -159,10 +177,13 @@ constexpr std::array<const char*, 13> kPrefilter = {{
     R"(-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----)",
     R"(\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10})",
     R"(\bBearer[ \t]+[A-Za-z0-9._~+/-]{20})",
-    R"((?:^|[^A-Za-z0-9._-])/home/[A-Za-z0-9._-])",
-    R"((?:^|[^A-Za-z0-9._-])/Users/[A-Za-z0-9._-])",
-    R"(\b[A-Za-z]:[\\/]Users[\\/][A-Za-z0-9._-])",
+    R"((?:^|[^A-Za-z0-9._-])/home/)" SKILLSTREAM_USER_NAME,
+    R"((?:^|[^A-Za-z0-9._-])/Users/)" SKILLSTREAM_USER_NAME,
+    R"(\b[A-Za-z]:[\\/]Users[\\/])" SKILLSTREAM_USER_NAME,
 }};
+
+#undef SKILLSTREAM_USER_NAME
+#undef SKILLSTREAM_EMAIL_DOMAIN
 
 hs_database_t* compile(const char* const* expressions, const unsigned* flags, const unsigned* ids,
                        unsigned count, const char* what) {
