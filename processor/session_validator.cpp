@@ -2,19 +2,26 @@
 // defects do not stop the walk: the first one is remembered and the walk goes on, so
 // that a syntax error anywhere (malformed_json), excessive nesting (too_deep) or a
 // duplicate key, which the rules rank before field defects, still win. Section 1's
-// order is thus: empty, size, UTF-8 (before parsing), then malformed > too_deep >
-// not_an_object > duplicate_key > the first field defect in document order (missing
-// fields are noticed when their object closes).
+// order is thus: empty, size, UTF-8 (whichever check finds it), then malformed >
+// too_deep > not_an_object > duplicate_key > the first field defect in document order
+// (missing fields are noticed when their object closes).
+//
+// Speed: the walk costs about what simdjson needs to read every value, so the hot
+// path avoids work on top of it. UTF-8 is left to simdjson's stage 1 (which checks
+// the whole record); each listed value is read with its typed getter, the type being
+// looked up only on failure; listed keys are matched on their raw bytes with
+// constant-length compares; and the small readers are inlined into each object's loop.
 #include "processor/session_validator.h"
 
 #include <algorithm>
 #include <array>
 #include <bit>
 #include <charconv>
-#include <cmath>
 #include <cstdint>
 #include <cstring>
-#include <span>
+#include <tuple>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <simdjson.h>
@@ -67,7 +74,7 @@ constexpr bool is_json_ws(char c) noexcept {
 }
 
 // "Non-empty": at least one character outside Unicode White_Space. Input is UTF-8.
-bool has_non_whitespace(std::string_view s) noexcept {
+bool has_non_whitespace_slow(std::string_view s) noexcept {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const auto* end = p + s.size();
   while (p < end) {
@@ -84,11 +91,12 @@ bool has_non_whitespace(std::string_view s) noexcept {
     }
     if (left >= 3) {
       const unsigned b1 = p[1], b2 = p[2];
-      const bool ws = (c == 0xE1 && b1 == 0x9A && b2 == 0x80) ||                 // U+1680
-                      (c == 0xE2 && b1 == 0x80 && (b2 <= 0x8A || b2 == 0xA8 ||   // U+2000-200A,
-                                                   b2 == 0xA9 || b2 == 0xAF)) ||  // 2028, 2029, 202F
-                      (c == 0xE2 && b1 == 0x81 && b2 == 0x9F) ||                 // U+205F
-                      (c == 0xE3 && b1 == 0x80 && b2 == 0x80);                   // U+3000
+      const bool ws = (c == 0xE1 && b1 == 0x9A && b2 == 0x80) ||  // U+1680
+                      (c == 0xE2 && b1 == 0x80 &&
+                       (b2 <= 0x8A || b2 == 0xA8 ||               // U+2000-200A,
+                        b2 == 0xA9 || b2 == 0xAF)) ||             // 2028, 2029, 202F
+                      (c == 0xE2 && b1 == 0x81 && b2 == 0x9F) ||  // U+205F
+                      (c == 0xE3 && b1 == 0x80 && b2 == 0x80);    // U+3000
       if (ws) {
         p += 3;
         continue;
@@ -99,13 +107,22 @@ bool has_non_whitespace(std::string_view s) noexcept {
   return false;
 }
 
+// Nearly every value starts with a printable ASCII character: decide on it at once.
+inline bool has_non_whitespace(std::string_view s) noexcept {
+  if (!s.empty() && static_cast<unsigned char>(s[0]) > ' ' &&
+      static_cast<unsigned char>(s[0]) < 0x80) {
+    return true;
+  }
+  return has_non_whitespace_slow(s);
+}
+
+// The value of `count` decimal digits at s[pos], or false. Callers check the length.
 bool read_digits(std::string_view s, std::size_t pos, std::size_t count, unsigned& out) noexcept {
-  if (pos + count > s.size()) return false;
   unsigned v = 0;
   for (std::size_t i = pos; i < pos + count; ++i) {
-    const char c = s[i];
-    if (c < '0' || c > '9') return false;
-    v = v * 10 + static_cast<unsigned>(c - '0');
+    const unsigned d = static_cast<unsigned char>(s[i]) - unsigned{'0'};
+    if (d > 9) return false;
+    v = v * 10 + d;
   }
   out = v;
   return true;
@@ -119,16 +136,24 @@ bool is_real_date(unsigned y, unsigned m, unsigned d) noexcept {
   return d <= days[m - 1] + ((m == 2 && leap) ? 1u : 0u);
 }
 
-// YYYY-MM-DD at s[pos..pos+10).
-bool parse_date(std::string_view s, std::size_t pos) noexcept {
+// YYYY-MM-DD at s[pos..pos+10), which the caller has checked is inside `s`.
+inline bool parse_date(std::string_view s, std::size_t pos) noexcept {
   unsigned y, m, d;
   return read_digits(s, pos, 4, y) && s[pos + 4] == '-' && read_digits(s, pos + 5, 2, m) &&
          s[pos + 7] == '-' && read_digits(s, pos + 8, 2, d) && is_real_date(y, m, d);
 }
 
-constexpr bool is_alnum(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
+// [A-Za-z0-9] as a table: one load per character instead of three range tests.
+constexpr auto kAlnum = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    t[static_cast<std::size_t>(c)] =
+        (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+  }
+  return t;
+}();
+
+constexpr bool is_alnum(char c) noexcept { return kAlnum[static_cast<unsigned char>(c)]; }
 
 // sess-YYYY-MM-DD-R, R = 1..64 of [A-Za-z0-9].
 bool is_valid_session_id(std::string_view s) noexcept {
@@ -161,14 +186,44 @@ bool is_valid_timestamp(std::string_view s) noexcept {
          read_digits(s, i + 4, 2, om) && oh <= 23 && om <= 59;
 }
 
-// A fixed set of names, found by linear search (each schema object has a dozen at
-// most; comparing sizes first rejects nearly all).
-template <std::size_t N>
-int find_name(const std::array<std::string_view, N>& names, std::string_view key) noexcept {
-  for (std::size_t i = 0; i < N; ++i) {
-    if (names[i] == key) return static_cast<int>(i);
-  }
-  return -1;
+// Fixed sets of names (schema members, enum values). The lookups are folds over the
+// array, so every comparison has a constant length and compiles to a few loads
+// instead of a memcmp call.
+template <const auto& Names>
+constexpr auto kIndices =
+    std::make_index_sequence<std::tuple_size_v<std::remove_cvref_t<decltype(Names)>>>{};
+
+template <const auto& Names, std::size_t... I>
+int find_name(std::string_view s, std::index_sequence<I...>) noexcept {
+  int found = -1;
+  (void)((s.size() == Names[I].size() &&
+          std::memcmp(s.data(), Names[I].data(), Names[I].size()) == 0 &&
+          (found = static_cast<int>(I), true)) ||
+         ...);
+  return found;
+}
+
+// The index of `s` in `Names`, or -1.
+template <const auto& Names>
+int find_name(std::string_view s) noexcept {
+  return find_name<Names>(s, kIndices<Names>);
+}
+
+template <const auto& Names, std::size_t... I>
+int match_raw_key(const char* raw, std::index_sequence<I...>) noexcept {
+  int found = -1;
+  (void)((raw[Names[I].size()] == '"' && std::memcmp(raw, Names[I].data(), Names[I].size()) == 0 &&
+          (found = static_cast<int>(I), true)) ||
+         ...);
+  return found;
+}
+
+// The index of the name in `Names` that a key spells without escapes, or -1. `raw`:
+// the key's bytes after its opening quote. A match is exact, as no name holds a quote
+// or a backslash; the byte read past a name is in the record or its padding.
+template <const auto& Names>
+int match_raw_key(const char* raw) noexcept {
+  return match_raw_key<Names>(raw, kIndices<Names>);
 }
 
 template <std::size_t N>
@@ -186,9 +241,32 @@ constexpr std::array<std::string_view, 4> kIssueTypes = {"error", "warning", "co
                                                          "performance"};
 constexpr std::array<std::string_view, 3> kResourceTypes = {"post", "comment", "evolving_skill"};
 
+// The schema objects' listed members.
+constexpr std::array<std::string_view, 11> kTop = {
+    "session_id", "agent_id",           "timestamp", "skill",
+    "task",       "outcome",            "issues_encountered", "learnings",
+    "community_resources_used", "environment", "duration_minutes"};
+constexpr std::array<std::string_view, 5> kSkill = {"name", "source_repo", "source_path",
+                                                    "source_version", "local_path"};
+constexpr std::array<std::string_view, 3> kTask = {"description", "category", "tags"};
+constexpr std::array<std::string_view, 3> kOutcome = {"success", "partial", "notes"};
+constexpr std::array<std::string_view, 5> kIssue = {"type", "description", "resolved",
+                                                    "resolution", "time_spent_minutes"};
+constexpr std::array<std::string_view, 3> kResource = {"type", "id", "helpful"};
+constexpr std::array<std::string_view, 6> kEnvironment = {"os",   "python", "cuda",
+                                                          "gpus", "memory", "other"};
+
 // Keys with more than this many members are checked for duplicates by sorting once
 // when the object closes, instead of comparing each new key to the previous ones.
 constexpr std::size_t kLinearKeyLimit = 16;
+
+// True when a number that simdjson refused is valid JSON that overflows a double
+// (1e400), false when it is malformed.
+bool is_overflowing_number(od::value& v) noexcept {
+  std::string_view raw = v.raw_json_token();
+  while (!raw.empty() && is_json_ws(raw.back())) raw.remove_suffix(1);
+  return is_json_number(raw);
+}
 
 }  // namespace
 
@@ -218,6 +296,9 @@ struct SessionValidator::Impl {
 
   Verdict validate(const char* data, std::size_t n, std::string* joined_out) noexcept;
   Verdict run_walk() noexcept;
+  static Verdict invalid_utf8() noexcept {
+    return {Reason::invalid_utf8, {}, "the value is not valid UTF-8"};
+  }
 
   // ---- outcomes -----------------------------------------------------------------
   bool malformed(std::string_view why) noexcept {
@@ -241,8 +322,10 @@ struct SessionValidator::Impl {
   }
 
   // Records the first field defect: "<path>: <what>". Returns true: the walk goes on.
+  // Cold: kept out of line so that the hot readers stay small.
   template <class... Parts>
-  bool field_defect(Reason r, const PathFrame& at, const Parts&... parts) {
+  [[gnu::cold, gnu::noinline]] bool field_defect(Reason r, const PathFrame& at,
+                                                 const Parts&... parts) {
     if (defect != Reason::none) return true;
     defect = r;
     path.clear();
@@ -275,6 +358,7 @@ struct SessionValidator::Impl {
   }
 
   void close_keys(std::size_t first, const PathFrame& object) {
+    if (keys.size() == first) return;  // the usual case: no unlisted member
     if (keys.size() - first > kLinearKeyLimit && !duplicate) {
       auto begin = keys.begin() + static_cast<std::ptrdiff_t>(first);
       std::sort(begin, keys.end());
@@ -287,7 +371,7 @@ struct SessionValidator::Impl {
     keys.resize(first);
   }
 
-  void note_duplicate(const PathFrame& member) {
+  [[gnu::cold]] void note_duplicate(const PathFrame& member) {
     duplicate = true;
     dup_path.clear();
     append_path(member, dup_path);
@@ -301,32 +385,19 @@ struct SessionValidator::Impl {
     return true;
   }
 
-  bool read_string(od::value& v, const PathFrame& at, std::string_view& out) noexcept {
-    const char* raw = visitor ? v.raw_json_token().data() : nullptr;
-    if (auto e = v.get_string().get(out)) return malformed(e);
+  // Hands a string value to the privacy pre-filter or the visitor, when there is one.
+  [[gnu::always_inline]] void note_string(od::value& v, const PathFrame& at, std::string_view s) {
     if (joined) {
-      joined->append(out);
+      joined->append(s);
       joined->push_back('\0');
     } else if (visitor) {
-      visitor->on_string(at, static_cast<std::size_t>(raw + 1 - buffer.get()), out);
+      const char* raw = v.raw_json_token().data();
+      visitor->on_string(at, static_cast<std::size_t>(raw + 1 - buffer.get()), s);
     }
-    return true;
-  }
-
-  // A number: `finite` false when it is valid JSON that overflows a double.
-  bool read_number(od::value& v, double& out, bool& finite) noexcept {
-    std::string_view raw = v.raw_json_token();
-    finite = true;
-    if (!v.get_double().get(out)) return true;
-    while (!raw.empty() && is_json_ws(raw.back())) raw.remove_suffix(1);
-    if (!is_json_number(raw)) return malformed("invalid number");
-    finite = false;
-    out = raw.front() == '-' ? -HUGE_VAL : HUGE_VAL;
-    return true;
   }
 
   // Any value, walked to its end. `depth`: the level of the container holding it.
-  bool walk_any(od::value v, const PathFrame& at, std::size_t depth) noexcept {
+  bool walk_any(od::value& v, const PathFrame& at, std::size_t depth) noexcept {
     od::json_type t;
     if (!type_of(v, t)) return false;
     return walk_typed(v, t, at, depth);
@@ -348,12 +419,14 @@ struct SessionValidator::Impl {
       }
       case od::json_type::string: {
         std::string_view s;
-        return read_string(v, at, s);
+        if (auto e = v.get_string().get(s)) return malformed(e);
+        note_string(v, at, s);
+        return true;
       }
       case od::json_type::number: {
         double d;
-        bool finite;
-        return read_number(v, d, finite);
+        if (v.get_double().get(d) && !is_overflowing_number(v)) return malformed("invalid number");
+        return true;
       }
       case od::json_type::boolean: {
         bool b;
@@ -373,8 +446,8 @@ struct SessionValidator::Impl {
   bool walk_free_object(od::object& o, const PathFrame& at, std::size_t depth) noexcept {
     const std::size_t first = keys.size();
     for (auto result : o) {
-      od::field field;
-      if (auto e = std::move(result).get(field)) return malformed(e);
+      if (auto e = result.error()) return malformed(e);
+      od::field&& field = std::move(result).value_unsafe();  // not copied: see walk_free_array
       std::string_view key;
       if (auto e = field.unescaped_key().get(key)) return malformed(e);
       PathFrame member{&at, key};
@@ -385,11 +458,14 @@ struct SessionValidator::Impl {
     return true;
   }
 
+  // The loops take each field or element by reference into its simdjson_result:
+  // copying it out (get()) made a 16-byte load of two fresh smaller stores, which
+  // stalls on store forwarding once per value.
   bool walk_free_array(od::array& a, const PathFrame& at, std::size_t depth) noexcept {
     std::size_t i = 0;
     for (auto result : a) {
-      od::value element;
-      if (auto e = std::move(result).get(element)) return malformed(e);
+      if (auto e = result.error()) return malformed(e);
+      od::value&& element = std::move(result).value_unsafe();
       PathFrame item{&at, {}, i++, true};
       if (!walk_any(element, item, depth)) return false;
     }
@@ -397,29 +473,42 @@ struct SessionValidator::Impl {
   }
 
   // ---- typed schema fields ----------------------------------------------------------
-  // Each reads one listed field. On a type mismatch it records wrong_type and walks
-  // the value anyway (its syntax still counts). They return false only to stop.
+  // Each reads one listed field with its typed getter at once (simdjson checks the
+  // first byte anyway). Only when that fails does mismatch() find out why: a wrong
+  // type is recorded and the value walked anyway (its syntax still counts); the right
+  // type with bad syntax ("tru", a bad escape) stops the walk. They return false only
+  // to stop. The readers are forced inline into each schema object's loop, like
+  // simdjson's own functions: a call per value costs more than the value.
 
-  // `ok` is set when the value is a string (then `s` holds it).
-  bool expect_string(od::value v, const PathFrame& at, std::size_t depth, std::string_view& s,
-                     bool& ok) noexcept {
+  [[gnu::cold, gnu::noinline]] bool mismatch(od::value& v, od::json_type expected,
+                                             simdjson::error_code e, const PathFrame& at,
+                                             std::size_t depth) noexcept {
     od::json_type t;
     if (!type_of(v, t)) return false;
-    ok = t == od::json_type::string;
-    if (!ok) {
-      wrong_type(at, "string", t);
-      return walk_typed(v, t, at, depth);
-    }
-    return read_string(v, at, s);
+    if (t == expected) return malformed(e);
+    wrong_type(at, type_name(expected), t);
+    return walk_typed(v, t, at, depth);
   }
 
-  bool optional_string(od::value v, const PathFrame& at, std::size_t depth) noexcept {
+  // `ok` is set when the value is a string (then `s` holds it).
+  [[gnu::always_inline]] bool expect_string(od::value& v, const PathFrame& at, std::size_t depth,
+                                            std::string_view& s, bool& ok) noexcept {
+    const simdjson::error_code e = v.get_string().get(s);
+    ok = e == simdjson::SUCCESS;
+    if (!ok) return mismatch(v, od::json_type::string, e, at, depth);
+    note_string(v, at, s);
+    return true;
+  }
+
+  [[gnu::always_inline]] bool optional_string(od::value& v, const PathFrame& at,
+                                              std::size_t depth) noexcept {
     std::string_view s;
     bool ok;
     return expect_string(v, at, depth, s, ok);
   }
 
-  bool non_empty_string(od::value v, const PathFrame& at, std::size_t depth) noexcept {
+  [[gnu::always_inline]] bool non_empty_string(od::value& v, const PathFrame& at,
+                                               std::size_t depth) noexcept {
     std::string_view s;
     bool ok;
     if (!expect_string(v, at, depth, s, ok)) return false;
@@ -431,120 +520,114 @@ struct SessionValidator::Impl {
     return true;
   }
 
-  template <std::size_t N>
-  bool enum_string(od::value v, const PathFrame& at, std::size_t depth,
-                   const std::array<std::string_view, N>& allowed) noexcept {
+  template <const auto& Allowed>
+  [[gnu::always_inline]] bool enum_string(od::value& v, const PathFrame& at,
+                                          std::size_t depth) noexcept {
     std::string_view s;
     bool ok;
     if (!expect_string(v, at, depth, s, ok)) return false;
-    if (ok && find_name(allowed, s) < 0 && defect == Reason::none) {
+    if (ok && find_name<Allowed>(s) < 0 && defect == Reason::none) {
       field_defect(Reason::invalid_enum, at, "expected one of ");
-      append_names(allowed, message);
+      append_names(Allowed, message);
       message += ", found another value";
     }
     return true;
   }
 
   // `ok` set when the value is a boolean (then `b` holds it).
-  bool expect_bool(od::value v, const PathFrame& at, std::size_t depth, bool& b,
-                   bool& ok) noexcept {
-    od::json_type t;
-    if (!type_of(v, t)) return false;
-    ok = t == od::json_type::boolean;
-    if (!ok) {
-      wrong_type(at, "boolean", t);
-      return walk_typed(v, t, at, depth);
-    }
-    if (auto e = v.get_bool().get(b)) return malformed(e);
-    return true;
+  [[gnu::always_inline]] bool expect_bool(od::value& v, const PathFrame& at, std::size_t depth,
+                                          bool& b, bool& ok) noexcept {
+    const simdjson::error_code e = v.get_bool().get(b);
+    ok = e == simdjson::SUCCESS;
+    return ok || mismatch(v, od::json_type::boolean, e, at, depth);
   }
 
-  bool boolean(od::value v, const PathFrame& at, std::size_t depth) noexcept {
+  [[gnu::always_inline]] bool boolean(od::value& v, const PathFrame& at,
+                                      std::size_t depth) noexcept {
     bool b, ok;
     return expect_bool(v, at, depth, b, ok);
   }
 
   // A listed number: finite as a double and not below 0 (-0 passes).
-  bool non_negative_number(od::value v, const PathFrame& at, std::size_t depth) noexcept {
+  [[gnu::always_inline]] bool non_negative_number(od::value& v, const PathFrame& at,
+                                                  std::size_t depth) noexcept {
+    double d;
+    if (v.get_double().get(d)) return number_mismatch(v, at, depth);
+    if (d < 0) {
+      field_defect(Reason::out_of_range, at, "expected a number >= 0, found a negative number");
+    }
+    return true;
+  }
+
+  // A listed number simdjson refused: another type, an overflow, or bad syntax.
+  [[gnu::cold, gnu::noinline]] bool number_mismatch(od::value& v, const PathFrame& at,
+                                                    std::size_t depth) noexcept {
     od::json_type t;
     if (!type_of(v, t)) return false;
     if (t != od::json_type::number) {
       wrong_type(at, "number", t);
       return walk_typed(v, t, at, depth);
     }
-    double d;
-    bool finite;
-    if (!read_number(v, d, finite)) return false;
-    if (!finite) {
-      field_defect(Reason::out_of_range, at,
-                   "expected a finite number >= 0, found a number that overflows a double");
-    } else if (d < 0) {
-      field_defect(Reason::out_of_range, at, "expected a number >= 0, found a negative number");
-    }
+    if (!is_overflowing_number(v)) return malformed("invalid number");
+    field_defect(Reason::out_of_range, at,
+                 "expected a finite number >= 0, found a number that overflows a double");
     return true;
   }
 
   // An array whose elements are each checked by `element(value, frame, depth)`.
   template <class Element>
-  bool array_of(od::value v, const PathFrame& at, std::size_t depth, Element&& element) noexcept {
-    od::json_type t;
-    if (!type_of(v, t)) return false;
-    if (t != od::json_type::array) {
-      wrong_type(at, "array", t);
-      return walk_typed(v, t, at, depth);
-    }
-    if (depth + 1 > options.max_depth) return too_deep();
+  bool array_of(od::value& v, const PathFrame& at, std::size_t depth, Element&& element) noexcept {
     od::array a;
-    if (auto e = v.get_array().get(a)) return malformed(e);
+    if (auto e = v.get_array().get(a)) return mismatch(v, od::json_type::array, e, at, depth);
+    if (depth + 1 > options.max_depth) return too_deep();
     std::size_t i = 0;
     for (auto result : a) {
-      od::value item;
-      if (auto e = std::move(result).get(item)) return malformed(e);
+      if (auto e = result.error()) return malformed(e);
+      od::value&& item = std::move(result).value_unsafe();
       PathFrame frame{&at, {}, i++, true};
       if (!element(item, frame, depth + 1)) return false;
     }
     return true;
   }
 
-  bool string_array(od::value v, const PathFrame& at, std::size_t depth) noexcept {
-    return array_of(v, at, depth, [this](od::value item, const PathFrame& f, std::size_t d) {
+  bool string_array(od::value& v, const PathFrame& at, std::size_t depth) noexcept {
+    return array_of(v, at, depth, [this](od::value& item, const PathFrame& f, std::size_t d) {
       return optional_string(item, f, d);
     });
   }
 
-  // A schema object: `names` are its listed members, `required` a bit per required
+  // A schema object: `Names` are its listed members, `required` a bit per required
   // name; `member(index, value, frame, depth)` checks one listed member. Unlisted
   // members pass through (walked), or are unknown_field in strict mode.
-  template <std::size_t N, class Member, class Close>
-  bool schema_object(od::value v, const PathFrame& at, std::size_t depth,
-                     const std::array<std::string_view, N>& names, std::uint32_t required,
+  template <const auto& Names, class Member, class Close>
+  bool schema_object(od::value& v, const PathFrame& at, std::size_t depth, std::uint32_t required,
                      Member&& member, Close&& close) noexcept {
-    od::json_type t;
-    if (!type_of(v, t)) return false;
-    if (t != od::json_type::object) {
-      wrong_type(at, "object", t);
-      return walk_typed(v, t, at, depth);
-    }
-    if (depth + 1 > options.max_depth) return too_deep();
     od::object o;
-    if (auto e = v.get_object().get(o)) return malformed(e);
-    return schema_members(o, at, depth + 1, names, required, member, close);
+    if (auto e = v.get_object().get(o)) return mismatch(v, od::json_type::object, e, at, depth);
+    if (depth + 1 > options.max_depth) return too_deep();
+    return schema_members<Names>(o, at, depth + 1, required, member, close);
   }
 
-  template <std::size_t N, class Member, class Close>
+  template <const auto& Names, class Member, class Close>
   bool schema_members(od::object& o, const PathFrame& at, std::size_t depth,
-                      const std::array<std::string_view, N>& names, std::uint32_t required,
-                      Member& member, Close& close) noexcept {
-    static_assert(N <= 32);
+                      std::uint32_t required, Member& member, Close& close) noexcept {
+    static_assert(Names.size() <= 32);
     std::uint32_t seen = 0;
     const std::size_t first = keys.size();
     for (auto result : o) {
-      od::field field;
-      if (auto e = std::move(result).get(field)) return malformed(e);
+      if (auto e = result.error()) return malformed(e);
+      od::field&& field = std::move(result).value_unsafe();  // not copied: see walk_free_array
+      // A listed name spelt without escapes is found on the raw key, which spares
+      // unescaping it; any other key is unescaped (checking its escapes) first.
+      int index = match_raw_key<Names>(field.key().raw());
       std::string_view key;
-      if (auto e = field.unescaped_key().get(key)) return malformed(e);
+      if (index >= 0) {
+        key = Names[static_cast<std::size_t>(index)];
+      } else {
+        if (auto e = field.unescaped_key().get(key)) return malformed(e);
+        index = find_name<Names>(key);
+      }
       PathFrame frame{&at, key};
-      const int index = find_name(names, key);
       bool ok;
       if (index >= 0) {
         const std::uint32_t bit = 1u << index;
@@ -567,7 +650,7 @@ struct SessionValidator::Impl {
     close_keys(first, at);
     const std::uint32_t missing = required & ~seen;
     if (missing != 0 && defect == Reason::none) {
-      PathFrame frame{&at, names[static_cast<std::size_t>(std::countr_zero(missing))]};
+      PathFrame frame{&at, Names[static_cast<std::size_t>(std::countr_zero(missing))]};
       field_defect(Reason::missing_field, frame, "required field is missing");
     }
     close(seen);
@@ -577,14 +660,9 @@ struct SessionValidator::Impl {
   static constexpr auto no_close = [](std::uint32_t) {};
 
   // ---- the session log schema -------------------------------------------------------
-  static constexpr std::array<std::string_view, 11> kTop = {
-      "session_id", "agent_id",           "timestamp", "skill",
-      "task",       "outcome",            "issues_encountered", "learnings",
-      "community_resources_used", "environment", "duration_minutes"};
-
   bool walk_root(od::object& o) noexcept {
     PathFrame root{};
-    auto member = [&](int index, od::value v, const PathFrame& at, std::size_t depth) -> bool {
+    auto member = [&](int index, od::value& v, const PathFrame& at, std::size_t depth) -> bool {
       switch (index) {
         case 0: return session_id_field(v, at, depth);
         case 1: return agent_id_field(v, at, depth);
@@ -593,12 +671,12 @@ struct SessionValidator::Impl {
         case 4: return task(v, at, depth);
         case 5: return outcome(v, at, depth);
         case 6:
-          return array_of(v, at, depth, [this](od::value item, const PathFrame& f, std::size_t d) {
+          return array_of(v, at, depth, [this](od::value& item, const PathFrame& f, std::size_t d) {
             return issue(item, f, d);
           });
         case 7: return string_array(v, at, depth);
         case 8:
-          return array_of(v, at, depth, [this](od::value item, const PathFrame& f, std::size_t d) {
+          return array_of(v, at, depth, [this](od::value& item, const PathFrame& f, std::size_t d) {
             return resource(item, f, d);
           });
         case 9: return environment(v, at, depth);
@@ -606,10 +684,10 @@ struct SessionValidator::Impl {
       }
     };
     constexpr std::uint32_t required = 0b111111;  // session_id .. outcome
-    return schema_members(o, root, 1, kTop, required, member, no_close);
+    return schema_members<kTop>(o, root, 1, required, member, no_close);
   }
 
-  bool session_id_field(od::value v, const PathFrame& at, std::size_t depth) noexcept {
+  bool session_id_field(od::value& v, const PathFrame& at, std::size_t depth) noexcept {
     std::string_view s;
     bool ok;
     if (!expect_string(v, at, depth, s, ok)) return false;
@@ -625,7 +703,7 @@ struct SessionValidator::Impl {
     return true;
   }
 
-  bool agent_id_field(od::value v, const PathFrame& at, std::size_t depth) noexcept {
+  bool agent_id_field(od::value& v, const PathFrame& at, std::size_t depth) noexcept {
     std::string_view s;
     bool ok;
     if (!expect_string(v, at, depth, s, ok)) return false;
@@ -641,7 +719,7 @@ struct SessionValidator::Impl {
     return true;
   }
 
-  bool timestamp_field(od::value v, const PathFrame& at, std::size_t depth) noexcept {
+  bool timestamp_field(od::value& v, const PathFrame& at, std::size_t depth) noexcept {
     std::string_view s;
     bool ok;
     if (!expect_string(v, at, depth, s, ok)) return false;
@@ -653,49 +731,39 @@ struct SessionValidator::Impl {
     return true;
   }
 
-  static constexpr std::array<std::string_view, 5> kSkill = {
-      "name", "source_repo", "source_path", "source_version", "local_path"};
-
-  bool skill(od::value v, const PathFrame& at, std::size_t depth) noexcept {
-    auto member = [&](int index, od::value m, const PathFrame& f, std::size_t d) -> bool {
+  bool skill(od::value& v, const PathFrame& at, std::size_t depth) noexcept {
+    auto member = [&](int index, od::value& m, const PathFrame& f, std::size_t d) -> bool {
       return index == 0 ? non_empty_string(m, f, d) : optional_string(m, f, d);
     };
-    return schema_object(v, at, depth, kSkill, 0b1, member, no_close);
+    return schema_object<kSkill>(v, at, depth, 0b1, member, no_close);
   }
 
-  static constexpr std::array<std::string_view, 3> kTask = {"description", "category", "tags"};
-
-  bool task(od::value v, const PathFrame& at, std::size_t depth) noexcept {
-    auto member = [&](int index, od::value m, const PathFrame& f, std::size_t d) -> bool {
+  bool task(od::value& v, const PathFrame& at, std::size_t depth) noexcept {
+    auto member = [&](int index, od::value& m, const PathFrame& f, std::size_t d) -> bool {
       switch (index) {
         case 0: return non_empty_string(m, f, d);
-        case 1: return enum_string(m, f, d, kCategories);
+        case 1: return enum_string<kCategories>(m, f, d);
         default: return string_array(m, f, d);
       }
     };
-    return schema_object(v, at, depth, kTask, 0b1, member, no_close);
+    return schema_object<kTask>(v, at, depth, 0b1, member, no_close);
   }
 
-  static constexpr std::array<std::string_view, 3> kOutcome = {"success", "partial", "notes"};
-
-  bool outcome(od::value v, const PathFrame& at, std::size_t depth) noexcept {
-    auto member = [&](int index, od::value m, const PathFrame& f, std::size_t d) -> bool {
+  bool outcome(od::value& v, const PathFrame& at, std::size_t depth) noexcept {
+    auto member = [&](int index, od::value& m, const PathFrame& f, std::size_t d) -> bool {
       return index == 2 ? optional_string(m, f, d) : boolean(m, f, d);
     };
-    return schema_object(v, at, depth, kOutcome, 0b1, member, no_close);
+    return schema_object<kOutcome>(v, at, depth, 0b1, member, no_close);
   }
-
-  static constexpr std::array<std::string_view, 5> kIssue = {
-      "type", "description", "resolved", "resolution", "time_spent_minutes"};
 
   // `resolution` depends on `resolved`, which may come after it: both are settled
   // when the object closes.
-  bool issue(od::value v, const PathFrame& at, std::size_t depth) noexcept {
+  bool issue(od::value& v, const PathFrame& at, std::size_t depth) noexcept {
     bool resolved = false, resolved_is_bool = false;
     bool resolution_is_string = false, resolution_blank = false;
-    auto member = [&](int index, od::value m, const PathFrame& f, std::size_t d) -> bool {
+    auto member = [&](int index, od::value& m, const PathFrame& f, std::size_t d) -> bool {
       switch (index) {
-        case 0: return enum_string(m, f, d, kIssueTypes);
+        case 0: return enum_string<kIssueTypes>(m, f, d);
         case 1: return non_empty_string(m, f, d);
         case 2: return expect_bool(m, f, d, resolved, resolved_is_bool);
         case 3: {
@@ -717,34 +785,29 @@ struct SessionValidator::Impl {
                      "expected a non-empty string when resolved is true, found a blank one");
       }
     };
-    return schema_object(v, at, depth, kIssue, 0b111, member, close);
+    return schema_object<kIssue>(v, at, depth, 0b111, member, close);
   }
 
-  static constexpr std::array<std::string_view, 3> kResource = {"type", "id", "helpful"};
-
-  bool resource(od::value v, const PathFrame& at, std::size_t depth) noexcept {
-    auto member = [&](int index, od::value m, const PathFrame& f, std::size_t d) -> bool {
+  bool resource(od::value& v, const PathFrame& at, std::size_t depth) noexcept {
+    auto member = [&](int index, od::value& m, const PathFrame& f, std::size_t d) -> bool {
       switch (index) {
-        case 0: return enum_string(m, f, d, kResourceTypes);
+        case 0: return enum_string<kResourceTypes>(m, f, d);
         case 1: return non_empty_string(m, f, d);
         default: return boolean(m, f, d);
       }
     };
-    return schema_object(v, at, depth, kResource, 0b111, member, no_close);
+    return schema_object<kResource>(v, at, depth, 0b111, member, no_close);
   }
 
-  static constexpr std::array<std::string_view, 6> kEnvironment = {"os",   "python", "cuda",
-                                                                    "gpus", "memory", "other"};
-
-  bool environment(od::value v, const PathFrame& at, std::size_t depth) noexcept {
-    auto member = [&](int index, od::value m, const PathFrame& f, std::size_t d) -> bool {
+  bool environment(od::value& v, const PathFrame& at, std::size_t depth) noexcept {
+    auto member = [&](int index, od::value& m, const PathFrame& f, std::size_t d) -> bool {
       if (index < 5) return optional_string(m, f, d);
       od::json_type t;  // `other`: an object, free-form inside (never strict)
       if (!type_of(m, t)) return false;
       if (t != od::json_type::object) wrong_type(f, "object", t);
       return walk_typed(m, t, f, d);
     };
-    return schema_object(v, at, depth, kEnvironment, 0, member, no_close);
+    return schema_object<kEnvironment>(v, at, depth, 0, member, no_close);
   }
 };
 
@@ -763,11 +826,12 @@ Verdict SessionValidator::Impl::validate(const char* data, std::size_t n,
     message += std::to_string(options.max_record_bytes);
     return {Reason::too_large, {}, message};
   }
-  if (!simdjson::validate_utf8(data, n)) {
-    return {Reason::invalid_utf8, {}, "the value is not valid UTF-8"};
-  }
+  // simdjson's stage 1 validates the UTF-8 of the whole record, so validate_utf8 runs
+  // only when parsing fails, to rank invalid_utf8 before malformed_json.
+  const bool bom = n >= 3 && std::memcmp(data, "\xEF\xBB\xBF", 3) == 0;
   // A byte order mark is not whitespace; simdjson would skip it silently.
-  if (n >= 3 && std::memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
+  if (bom) {
+    if (!simdjson::validate_utf8(data, n)) return invalid_utf8();
     return {Reason::malformed_json, {}, "the value starts with a byte order mark"};
   }
   if (capacity < n + simdjson::SIMDJSON_PADDING) {
@@ -790,6 +854,7 @@ Verdict SessionValidator::Impl::run_walk() noexcept {
 
   od::document doc;
   if (auto e = parser.iterate(buffer.get(), size, capacity).get(doc)) {
+    if (!simdjson::validate_utf8(buffer.get(), size)) return invalid_utf8();
     return {Reason::malformed_json, {}, simdjson::error_message(e)};
   }
   od::json_type t;
