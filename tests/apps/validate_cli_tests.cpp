@@ -194,6 +194,20 @@ TEST_F(ValidateCli, ExitCodesForBadArgumentsAndIoErrors) {
   EXPECT_NE(run(kBin + " --version").out.find("skillstream"), std::string::npos);
 }
 
+TEST_F(ValidateCli, ShowsProgressOnATerminalOnly) {
+  const fs::path in = dir_ / "gen.jsonl";
+  ASSERT_EQ(run(kBin + " generate --count 400000 --seed 3 > " + in.string()).exit_code, 0);
+  const std::string cmd =
+      kBin + " validate --workers 1 " + in.string() + " --clean /dev/null --rejects /dev/null";
+  // script(1) gives the command a pseudo-terminal as its standard error.
+  const CommandResult tty = run("script -qc '" + cmd + "' /dev/null");
+  EXPECT_NE(tty.out.find("\r\033[K"), std::string::npos);
+  EXPECT_NE(tty.out.find(" records, "), std::string::npos);
+  const CommandResult pipe = run(cmd + " 2>&1");
+  EXPECT_EQ(pipe.out.find('\r'), std::string::npos);
+  EXPECT_NE(pipe.out.find("400000 records"), std::string::npos);
+}
+
 TEST_F(ValidateCli, BadArgumentsGiveOneLine) {
   const CommandResult r = run(kBin + " validate --workers 0 x 2>&1");
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
