@@ -153,6 +153,7 @@ int run_demo(const DemoOptions& o) {
   s.instance_id = fmt::format("demo:{}", ::getpid());
   s.workers = o.workers;
   s.stop_at_end = true;
+  s.http_addr = "127.0.0.1:0";  // a free port: the demo never collides with a running service
   s.group = "skillstream-demo";
   s.consumer_properties = {{"fetch.wait.max.ms", "10"}, {"session.timeout.ms", "6000"}};
   for (const auto& [t, p] :

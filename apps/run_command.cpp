@@ -14,6 +14,7 @@
 #include "apps/signals.h"
 #include "config/load.h"
 #include "connectors/kafka_pipeline.h"
+#include "processor/metrics.h"
 #include "processor/privacy_scanner.h"
 
 extern char** environ;
@@ -23,13 +24,7 @@ namespace skillstream::apps {
 namespace {
 
 void log_summary(const connectors::PipelineStats& st) {
-  std::string rejects;
-  for (std::size_t i = 1; i < processor::kReasonCount; ++i) {
-    if (st.rejected[i] == 0) continue;
-    if (!rejects.empty()) rejects += ' ';
-    rejects += std::string(processor::to_string(static_cast<processor::Reason>(i))) + "=" +
-               std::to_string(st.rejected[i]);
-  }
+  const std::string rejects = processor::format_reasons(st.rejected);
   spdlog::info(
       "summary: read={} clean={} rejected=[{}] redacted secret={} email={} user_path={} "
       "delivered={} undeliverable={} retries={} undelivered={} seconds={:.2f} records/s={:.0f}",
@@ -98,6 +93,9 @@ void add_run_command(CLI::App& app, int& exit_code) {
       {"key-from-session-id", "clean records without a key get session_id as key", false},
       {"on-undeliverable", "dead_letter or halt", false},
       {"shutdown-timeout-ms", "drain bound after SIGINT/SIGTERM", false},
+      {"http-addr", "/metrics, /healthz, /readyz on host:port (port 0: any free one), or off",
+       false},
+      {"summary-interval-ms", "period of the summary log line", false},
   };
   struct State {
     std::string config_path;

@@ -14,6 +14,7 @@
 #include <simdjson.h>
 
 #include "connectors/session_generator.h"
+#include "processor/metrics.h"
 #include "processor/privacy_scanner.h"
 #include "processor/record_processor.h"
 
@@ -193,6 +194,34 @@ SKILLSTREAM_BENCH(Ceiling_OnDemandTouchAll);
 SKILLSTREAM_BENCH(Ceiling_DomTouchAll);
 SKILLSTREAM_BENCH(Validate_PrivacyOff);
 SKILLSTREAM_BENCH(Validate_Redact);
+
+// The cost of the pipeline's per-record metrics: the same RecordProcessor loop (privacy
+// off, 1 thread) without and with count_record() into a worker's WorkerCounters, the
+// exact type and function KafkaPipeline's workers use.
+void run_counted(benchmark::State& state, bool count) {
+  const Corpus& c = Corpus::get();
+  processor::ProcessorOptions o;
+  o.privacy = processor::PrivacyPolicy::off;
+  processor::RecordProcessor proc(o, nullptr);
+  processor::WorkerCounters counters;
+  std::size_t clean = 0;
+  for (auto _ : state) {
+    for (const auto& r : c.records) {
+      processor::Outcome out = proc.process(r.data(), r.size());
+      if (count) processor::count_record(counters, out);
+      clean += out.verdict.clean();
+    }
+    benchmark::DoNotOptimize(clean);
+  }
+  if (count && counters.verdicts[0].value() != clean) state.SkipWithError("miscounted");
+  finish(state, c);
+}
+
+void Validate_CountersOff(benchmark::State& state) { run_counted(state, false); }
+void Validate_CountersOn(benchmark::State& state) { run_counted(state, true); }
+
+BENCHMARK(Validate_CountersOff)->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1);
+BENCHMARK(Validate_CountersOn)->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1);
 
 }  // namespace
 

@@ -15,8 +15,11 @@
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
+#include "connectors/http_server.h"
 #include "connectors/kafka_sink.h"
 #include "connectors/kafka_source.h"
+#include "connectors/kafka_stats.h"
+#include "connectors/pipeline_metrics.h"
 #include "processor/offset_tracker.h"
 #include "processor/privacy_scanner.h"
 #include "processor/record_processor.h"
@@ -86,6 +89,24 @@ void add_header(rd_kafka_headers_t* h, const char* name, std::int64_t value) {
   rd_kafka_header_add(h, name, -1, buf, end - buf);
 }
 
+std::int64_t steady_ns(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+std::vector<HttpServer::Route> observability_routes(const PipelineMetrics& m) {
+  auto probe = [](bool ok, const char* bad) {
+    return HttpServer::Response{ok ? 200 : 503, ok ? "ok\n" : bad};
+  };
+  return {
+      {"/metrics",
+       [&m] {
+         return HttpServer::Response{200, m.render(), "text/plain; version=0.0.4; charset=utf-8"};
+       }},
+      {"/healthz", [&m, probe] { return probe(m.healthy(), "stalled\n"); }},
+      {"/readyz", [&m, probe] { return probe(m.ready(), "not ready\n"); }},
+  };
+}
+
 std::string sha256_hex(const void* data, std::size_t size) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
@@ -103,6 +124,10 @@ struct KafkaPipeline::Impl {
 
   config::Settings s;
   std::shared_ptr<const processor::PrivacyPatterns> patterns;
+  // Declared first, destroyed last: workers and the HTTP threads read it.
+  std::unique_ptr<PipelineMetrics> metrics;
+  std::unique_ptr<HttpServer> http;  // stopped before `metrics` goes
+  std::atomic<std::uint16_t> http_port{0};
 
   std::unique_ptr<KafkaSink> sink;
   std::unique_ptr<KafkaSource> source;
@@ -134,10 +159,21 @@ struct KafkaPipeline::Impl {
   // ---- worker side -------------------------------------------------------------
   void process_batch(std::size_t worker, Batch& b) {
     processor::RecordProcessor& proc = *processors[worker];
+    processor::WorkerCounters& counters = metrics->worker(worker);
+    const auto started = Clock::now();
+    counters.busy_since_ns.set(steady_ns(started));
+    process_records(proc, counters, b);
+    counters.batch_seconds.observe(std::chrono::duration<double>(Clock::now() - started).count());
+    counters.busy_since_ns.set(0);
+  }
+
+  void process_records(processor::RecordProcessor& proc, processor::WorkerCounters& counters,
+                       Batch& b) {
     const bool sid_keys = s.key_from_session_id;
     for (Rec& r : b.recs) {
       const rd_kafka_message_t* m = r.msg;
       processor::Outcome o = proc.process(static_cast<const char*>(m->payload), m->len);
+      processor::count_record(counters, o);
       r.reason = o.verdict.reason;
       if (!o.verdict.clean()) {
         r.path_off = append(b.text, o.verdict.path, r.path_len);
@@ -260,11 +296,19 @@ struct KafkaPipeline::Impl {
     }
   }
 
+  // What a delivered record became: dead-letter or clean, and its value's size there.
+  static bool dead_letter(const Rec& r) { return r.stub || r.reason != Reason::none; }
+  static std::size_t output_bytes(const Rec& r) {
+    if (r.stub) return 0;
+    return r.reason == Reason::none && r.own_value ? r.value_len : r.msg->len;
+  }
+
   void on_delivery(rd_kafka_resp_err_t err, void* opaque) {
     Rec& r = *static_cast<Rec*>(opaque);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
       (void)tracker.on_ack(r.msg->partition, r.msg->offset);
       ++stats.delivered;
+      metrics->on_delivered(dead_letter(r), output_bytes(r), input_timestamp(r.msg));
       release(r);
       return;
     }
@@ -280,6 +324,7 @@ struct KafkaPipeline::Impl {
     if (is_permanent_delivery_error(err)) {
       if (!r.stub && s.on_undeliverable == config::OnUndeliverable::dead_letter) {
         ++stats.undeliverable;
+        metrics->on_undeliverable();
         r.stub = true;
         r.refused = err;
         retries.push_back(Retry{&r, Clock::now()});
@@ -297,6 +342,7 @@ struct KafkaPipeline::Impl {
     // Transient: librdkafka already retried; try again with backoff, never skip it.
     ++r.attempts;
     ++stats.retries;
+    metrics->on_retry();
     auto backoff = std::chrono::milliseconds(std::min(100u * r.attempts, 2000u));
     spdlog::warn("delivery of record {}/{} failed ({}), retrying", r.msg->partition, r.msg->offset,
                  rd_kafka_err2name(err));
@@ -331,6 +377,7 @@ struct KafkaPipeline::Impl {
     if (auto it = eof.find(m->partition); it != eof.end()) it->second = false;
     tracker.on_read(m->partition, m->offset);
     inflight_bytes += m->len;
+    metrics->on_read(m->len);
     ++stats.read;
     stats.bytes_read += m->len;
     if (!cur) {
@@ -366,6 +413,7 @@ struct KafkaPipeline::Impl {
     while (pool->in_flight() > 0) {
       if (auto done = pool->next_for(std::chrono::milliseconds(5))) produce_batch(std::move(*done));
       sink->poll(0);
+      publish();
     }
     auto pending = [&] {
       if (partitions.empty()) return tracker.pending_total();
@@ -377,6 +425,7 @@ struct KafkaPipeline::Impl {
       if (Clock::now() >= deadline || !halt_error.empty() || fatal()) return false;
       run_retries();
       sink->poll(5);
+      publish();
     }
     return true;
   }
@@ -401,6 +450,7 @@ struct KafkaPipeline::Impl {
   void on_rebalance(bool assign, rd_kafka_topic_partition_list_t* parts, bool lost) {
     std::vector<std::int32_t> ids;
     for (int i = 0; i < parts->cnt; ++i) ids.push_back(parts->elems[i].partition);
+    metrics->on_rebalance(assign);
     if (assign) {
       for (auto p : ids) {
         tracker.add_partition(p);
@@ -440,6 +490,24 @@ struct KafkaPipeline::Impl {
            retries.empty();
   }
 
+  // The heartbeat and gauges; every turn of a main-thread loop.
+  void publish() {
+    metrics->publish(tracker.pending_total(), static_cast<std::size_t>(sink->outstanding()));
+  }
+
+  void on_stats(std::string_view json) {
+    ConsumerStats st;
+    if (parse_consumer_stats(json, s.input_topic, st)) metrics->on_consumer_stats(std::move(st));
+  }
+
+  // Starts the /metrics, /healthz, /readyz listener unless http_addr is "off".
+  bool start_http(std::string& error) {
+    if (s.http_addr == "off") return true;
+    http = HttpServer::start(s.http_addr, observability_routes(*metrics), error);
+    if (http) http_port = http->port();
+    return http != nullptr;
+  }
+
   void update_pause() {
     if (!paused && inflight_bytes >= s.max_inflight_bytes) {
       source->pause_all();
@@ -456,6 +524,10 @@ struct KafkaPipeline::Impl {
     PipelineResult result;
     const auto started = Clock::now();
     std::string error;
+    std::size_t workers = s.workers != 0 ? s.workers : std::thread::hardware_concurrency();
+    workers = std::max<std::size_t>(workers, 1);
+    metrics = std::make_unique<PipelineMetrics>(workers, s.input_topic);
+    if (!start_http(error)) return fail(result, error);
 
     KafkaSinkOptions so;
     so.brokers = s.brokers;
@@ -475,6 +547,8 @@ struct KafkaPipeline::Impl {
     co.client_id = "skillstream-" + s.instance_id;
     co.partition_eof = s.stop_at_end;
     co.properties = s.consumer_properties;
+    co.on_stats = [this](std::string_view json) { on_stats(json); };
+    co.on_commit = [this](bool ok) { metrics->on_commit(ok); };
     source = KafkaSource::create(
         co,
         [this](bool assign, rd_kafka_topic_partition_list_t* parts, bool lost) {
@@ -483,8 +557,6 @@ struct KafkaPipeline::Impl {
         error);
     if (!source) return fail(result, error);
 
-    std::size_t workers = s.workers != 0 ? s.workers : std::thread::hardware_concurrency();
-    workers = std::max<std::size_t>(workers, 1);
     for (std::size_t i = 0; i < workers; ++i) {
       processors.push_back(std::make_unique<processor::RecordProcessor>(s.processor, patterns));
     }
@@ -495,11 +567,15 @@ struct KafkaPipeline::Impl {
     if (Status st = source->subscribe(); !st.ok()) return fail(result, st.error);
 
     auto last_commit = Clock::now();
+    SummaryLog summary(last_commit);
+    auto last_summary = last_commit;
     bool undelivered = false;
     for (;;) {
+      publish();
       if (fatal() || !halt_error.empty()) break;
       if (stop.load(std::memory_order_relaxed)) {
         spdlog::info("stopping: draining in-flight records");
+        metrics->on_stopping();
         source->pause_all();
         undelivered = !drain({}, Clock::now() + s.shutdown_timeout);
         break;
@@ -526,12 +602,17 @@ struct KafkaPipeline::Impl {
         commit(true);
         last_commit = now;
       }
+      if (now - last_summary >= s.summary_interval) {
+        spdlog::info("{}", summary.next(*metrics, now));
+        last_summary = now;
+      }
       if (at_end()) {
         spdlog::info("end of input reached on every assigned partition");
         break;
       }
     }
 
+    metrics->on_stopping();
     if (fatal() || !halt_error.empty()) {
       // Commit what was delivered; the rest is redelivered after a restart.
       drain({}, Clock::now() + std::chrono::seconds(2));
@@ -545,6 +626,7 @@ struct KafkaPipeline::Impl {
                                  s.shutdown_timeout.count(), tracker.pending_total());
     }
     commit(false);
+    publish();  // final gauges, while the tracker still holds what stays undelivered
     finish();
     result.stats = stats;
     result.stats.seconds = std::chrono::duration<double>(Clock::now() - started).count();
@@ -602,5 +684,7 @@ KafkaPipeline::KafkaPipeline(config::Settings settings,
 KafkaPipeline::~KafkaPipeline() = default;
 
 PipelineResult KafkaPipeline::run(const std::atomic<bool>& stop) { return impl_->run(stop); }
+
+std::uint16_t KafkaPipeline::http_port() const noexcept { return impl_->http_port.load(); }
 
 }  // namespace skillstream::connectors

@@ -66,6 +66,11 @@ class KafkaPipeline {
   // of input with stop_at_end, or a fatal error.
   [[nodiscard]] PipelineResult run(const std::atomic<bool>& stop);
 
+  // The port of the /metrics, /healthz, /readyz listener (settings.http_addr) once
+  // run() has opened it; 0 before, or when it is "off". It serves until destruction,
+  // so a finished run can still be scraped. Any thread.
+  [[nodiscard]] std::uint16_t http_port() const noexcept;
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

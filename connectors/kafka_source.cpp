@@ -24,18 +24,19 @@ std::unique_ptr<KafkaSource> KafkaSource::create(const KafkaSourceOptions& optio
       {"auto.offset.reset", "earliest"},
       {"enable.partition.eof", options.partition_eof ? "true" : "false"},
   };
+  std::unique_ptr<KafkaSource> source(new KafkaSource());
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  source->set_observers_(options, conf, props);
   props.insert(props.end(), options.properties.begin(), options.properties.end());
   // The guarantees rest on these: passthrough properties cannot turn them back on.
   props.emplace_back("enable.auto.commit", "false");
   props.emplace_back("enable.auto.offset.store", "false");
 
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
   if (Status s = apply_properties(conf, props); !s.ok()) {
     rd_kafka_conf_destroy(conf);
     error = fmt::format("consumer property {}", s.error);
     return nullptr;
   }
-  std::unique_ptr<KafkaSource> source(new KafkaSource());
   source->topic_ = options.topic;
   source->on_rebalance_ = std::move(on_rebalance);
   rd_kafka_conf_set_rebalance_cb(conf, &KafkaSource::rebalance_cb_);
@@ -52,6 +53,34 @@ std::unique_ptr<KafkaSource> KafkaSource::create(const KafkaSourceOptions& optio
   }
   rd_kafka_poll_set_consumer(source->rk_);
   return source;
+}
+
+// Statistics and commit results are served by poll() on the polling thread, like
+// rebalances. Commit results come for synchronous commits too (librdkafka posts them
+// to every commit without its own callback).
+void KafkaSource::set_observers_(const KafkaSourceOptions& options, rd_kafka_conf_t* conf,
+                                 KafkaProperties& props) {
+  on_stats_ = options.on_stats;
+  on_commit_ = options.on_commit;
+  if (on_stats_) {
+    props.emplace_back("statistics.interval.ms", std::to_string(options.stats_interval_ms));
+    rd_kafka_conf_set_stats_cb(conf, [](rd_kafka_t*, char* json, size_t len, void* opaque) {
+      static_cast<KafkaSource*>(opaque)->on_stats_(std::string_view(json, len));
+      return 0;  // librdkafka frees the JSON
+    });
+  }
+  if (on_commit_) {
+    rd_kafka_conf_set_offset_commit_cb(
+        conf, [](rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* offsets,
+                 void* opaque) {
+          if (err == RD_KAFKA_RESP_ERR__NO_OFFSET) return;  // nothing was to be committed
+          bool ok = err == RD_KAFKA_RESP_ERR_NO_ERROR;
+          for (int i = 0; ok && offsets != nullptr && i < offsets->cnt; ++i) {
+            ok = offsets->elems[i].err == RD_KAFKA_RESP_ERR_NO_ERROR;
+          }
+          static_cast<KafkaSource*>(opaque)->on_commit_(ok);
+        });
+  }
 }
 
 void KafkaSource::rebalance_cb_(rd_kafka_t* rk, rd_kafka_resp_err_t err,

@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <librdkafka/rdkafka.h>
@@ -20,6 +21,11 @@ struct KafkaSourceOptions {
   std::string client_id;
   bool partition_eof = false;  // deliver an end-of-partition event (for --stop-at-end)
   KafkaProperties properties;  // passthrough, applied after the defaults
+  // Called during poll() on the polling thread: the statistics JSON every
+  // stats_interval_ms (when set), and the result of every offset commit.
+  std::function<void(std::string_view json)> on_stats;
+  int stats_interval_ms = 1000;
+  std::function<void(bool ok)> on_commit;
 };
 
 // The input side: one consumer in a group (cooperative-sticky by default), with
@@ -65,9 +71,13 @@ class KafkaSource {
   KafkaSource() = default;
   static void rebalance_cb_(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                             rd_kafka_topic_partition_list_t* partitions, void* opaque);
+  void set_observers_(const KafkaSourceOptions& options, rd_kafka_conf_t* conf,
+                      KafkaProperties& props);
   rd_kafka_t* rk_ = nullptr;
   std::string topic_;
   RebalanceFn on_rebalance_;
+  std::function<void(std::string_view)> on_stats_;
+  std::function<void(bool)> on_commit_;
   bool closed_ = false;
   KafkaErrors errors_;
 };

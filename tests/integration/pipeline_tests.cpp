@@ -43,6 +43,7 @@ struct Cluster {
     settings.instance_id = "it-1";
     settings.workers = 2;
     settings.stop_at_end = true;
+    settings.http_addr = "off";  // observability_tests covers the listener
     settings.shutdown_timeout = std::chrono::seconds(20);
     settings.consumer_properties = {{"fetch.wait.max.ms", "10"},
                                     {"session.timeout.ms", "3000"},

@@ -122,7 +122,8 @@ std::string write_config(const std::string& dir, const std::string& brokers) {
   std::ofstream out(path);
   out << "[kafka]\nbrokers = \"" << brokers << "\"\n"
       << "[kafka.consumer]\n\"session.timeout.ms\" = \"3000\"\n"
-      << "\"heartbeat.interval.ms\" = \"500\"\n\"fetch.wait.max.ms\" = \"10\"\n";
+      << "\"heartbeat.interval.ms\" = \"500\"\n\"fetch.wait.max.ms\" = \"10\"\n"
+      << "[http]\naddr = \"127.0.0.1:0\"\n";  // instances side by side: a free port each
   return path;
 }
 

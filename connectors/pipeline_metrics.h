@@ -1,0 +1,103 @@
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "connectors/kafka_stats.h"
+#include "processor/metrics.h"
+
+namespace skillstream::connectors {
+
+// Every metric of `skillstream run` (docs/metrics.md), its health and readiness.
+//
+// Written without locks: each worker owns its WorkerCounters; everything else has
+// one writer, the pipeline's main thread (which owns all Kafka bookkeeping), with
+// single-writer relaxed stores. Read from any thread (the HTTP server's) by render(),
+// healthy() and ready(); consumer statistics arrive once a second under a mutex.
+class PipelineMetrics {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  PipelineMetrics(std::size_t workers, std::string input_topic);
+
+  // ---- workers ------------------------------------------------------------------
+  [[nodiscard]] processor::WorkerCounters& worker(std::size_t i) noexcept { return workers_[i]; }
+
+  // ---- main thread --------------------------------------------------------------
+  void on_read(std::size_t bytes) noexcept {
+    read_.add();
+    bytes_in_.add(bytes);
+  }
+  // A delivery acknowledgement: `bytes` written to the clean or dead-letter topic.
+  void on_delivered(bool dead_letter, std::size_t bytes, std::int64_t input_timestamp_ms) noexcept;
+  void on_commit(bool ok) noexcept { (ok ? commits_ok_ : commits_failed_).add(); }
+  void on_rebalance(bool assigned) noexcept;
+  void on_retry() noexcept { retries_.add(); }
+  void on_undeliverable() noexcept { undeliverable_.add(); }
+  void on_consumer_stats(ConsumerStats stats);
+  // Once per loop turn: the heartbeat and the gauges. `inflight` is the offset
+  // tracker's count of read and unacknowledged records.
+  void publish(std::size_t inflight, std::size_t producer_queue) noexcept;
+  // Shutdown has begun: not ready any more.
+  void on_stopping() noexcept { stopping_.store(true, std::memory_order_relaxed); }
+
+  // ---- any thread ---------------------------------------------------------------
+  [[nodiscard]] std::string render() const;
+  [[nodiscard]] bool healthy(Clock::time_point now = Clock::now()) const noexcept;
+  [[nodiscard]] bool ready() const noexcept;
+
+  struct Totals {
+    std::uint64_t read = 0, bytes_in = 0;
+    std::array<std::uint64_t, processor::kReasonCount> rejected{};  // verdicts
+  };
+  [[nodiscard]] Totals totals() const noexcept;
+  [[nodiscard]] std::int64_t total_lag() const;
+  [[nodiscard]] std::int64_t inflight() const noexcept { return inflight_.value(); }
+
+  // A worker busy on one batch, or a main loop without a turn, for this long is stuck.
+  static constexpr std::chrono::seconds kStallLimit{15};
+
+ private:
+  void render_records(processor::PromWriter& w) const;
+  void render_kafka(processor::PromWriter& w) const;
+  void render_histograms(processor::PromWriter& w) const;
+
+  std::unique_ptr<processor::WorkerCounters[]> workers_;
+  std::size_t worker_count_;
+  std::string topic_;  // the consumer_lag_records label
+
+  processor::Counter read_, bytes_in_, bytes_clean_, bytes_dlq_;
+  processor::Counter delivered_clean_, delivered_dlq_;
+  processor::Counter commits_ok_, commits_failed_, rebalances_, retries_, undeliverable_;
+  processor::Histogram latency_{processor::kLatencySecondsBounds};
+  processor::Gauge inflight_, producer_queue_, unaccounted_, heartbeat_ns_;
+
+  std::atomic<bool> assigned_{false};  // the last rebalance event was an assignment
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> group_settled_{true};  // per the latest statistics (none yet: true)
+
+  mutable std::mutex lag_mu_;
+  std::vector<ConsumerStats::Lag> lag_;
+};
+
+// The periodic summary line: rates over the interval since the previous line.
+// Main thread only.
+class SummaryLog {
+ public:
+  explicit SummaryLog(PipelineMetrics::Clock::time_point start);
+  // The line for the interval ending at `now`.
+  std::string next(const PipelineMetrics& m, PipelineMetrics::Clock::time_point now);
+
+ private:
+  PipelineMetrics::Clock::time_point last_at_;
+  PipelineMetrics::Totals last_;
+};
+
+}  // namespace skillstream::connectors
