@@ -25,3 +25,17 @@ if(SKILLSTREAM_TSAN)
   target_compile_options(skillstream_options INTERFACE -fsanitize=thread -fno-omit-frame-pointer)
   target_link_options(skillstream_options INTERFACE -fsanitize=thread)
 endif()
+if(SKILLSTREAM_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "SKILLSTREAM_FUZZ needs clang (libFuzzer): configure with CC=clang CXX=clang++")
+  endif()
+  if(SKILLSTREAM_TSAN)
+    message(FATAL_ERROR "SKILLSTREAM_FUZZ and SKILLSTREAM_TSAN are exclusive")
+  endif()
+  # Coverage instrumentation for every project target; only the fuzz targets link the
+  # libFuzzer main (-fsanitize=fuzzer). UBSan must abort, or libFuzzer never sees it.
+  target_compile_options(skillstream_options INTERFACE
+    -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+    -fno-sanitize-recover=all)
+  target_link_options(skillstream_options INTERFACE -fsanitize=address,undefined)
+endif()
