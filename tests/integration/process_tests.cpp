@@ -330,3 +330,33 @@ TEST(SkillstreamProcess, EndToEndWithKcatAndSkillstreamBroker) {
 
 }  // namespace
 }  // namespace skillstream
+
+namespace skillstream {
+namespace {
+
+// A failed authentication is fatal: one clear line naming it, exit 1, and the
+// password (from ${ENV}) never printed.
+TEST(SkillstreamProcess, FailedAuthenticationExitsOneWithOneLineAndNoSecret) {
+  std::string error;
+  auto broker = connectors::EmbeddedBroker::start(1, error);
+  ASSERT_NE(broker, nullptr) << error;
+  const std::string dir = temp_dir();
+  const std::string config = dir + "/sasl.toml";
+  std::ofstream(config) << "[kafka]\nbrokers = \"" << broker->bootstraps() << "\"\n"
+                        << "[kafka.common]\n\"security.protocol\" = \"sasl_plaintext\"\n"
+                        << "\"sasl.mechanisms\" = \"PLAIN\"\n\"sasl.username\" = \"agent\"\n"
+                        << "\"sasl.password\" = \"${SKILLSTREAM_TEST_PASSWORD}\"\n"
+                        << "[http]\naddr = \"off\"\n";
+  ::setenv("SKILLSTREAM_TEST_PASSWORD", "hunter2-not-for-logs", 1);
+  Child c = Child::spawn({SKILLSTREAM_BINARY, "run", "--config", config}, dir + "/run.log");
+  EXPECT_EQ(c.wait(std::chrono::seconds(60)), 1);
+  const std::string log = slurp(dir + "/run.log");
+  EXPECT_NE(log.find("skillstream run: Kafka authentication/authorization failed"),
+            std::string::npos)
+      << log;
+  EXPECT_EQ(log.find("hunter2"), std::string::npos);
+  ::unsetenv("SKILLSTREAM_TEST_PASSWORD");
+}
+
+}  // namespace
+}  // namespace skillstream
