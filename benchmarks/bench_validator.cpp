@@ -198,7 +198,8 @@ SKILLSTREAM_BENCH(Validate_Redact);
 // The cost of the pipeline's per-record metrics: the same RecordProcessor loop (privacy
 // off, 1 thread) without and with count_record() into a worker's WorkerCounters, the
 // exact type and function KafkaPipeline's workers use.
-void run_counted(benchmark::State& state, bool count) {
+template <bool kCount>
+void run_counted(benchmark::State& state) {
   const Corpus& c = Corpus::get();
   processor::ProcessorOptions o;
   o.privacy = processor::PrivacyPolicy::off;
@@ -208,17 +209,17 @@ void run_counted(benchmark::State& state, bool count) {
   for (auto _ : state) {
     for (const auto& r : c.records) {
       processor::Outcome out = proc.process(r.data(), r.size());
-      if (count) processor::count_record(counters, out);
+      if constexpr (kCount) processor::count_record(counters, out);
       clean += out.verdict.clean();
     }
     benchmark::DoNotOptimize(clean);
   }
-  if (count && counters.verdicts[0].value() != clean) state.SkipWithError("miscounted");
+  if (kCount && counters.verdicts[0].value() != clean) state.SkipWithError("miscounted");
   finish(state, c);
 }
 
-void Validate_CountersOff(benchmark::State& state) { run_counted(state, false); }
-void Validate_CountersOn(benchmark::State& state) { run_counted(state, true); }
+void Validate_CountersOff(benchmark::State& state) { run_counted<false>(state); }
+void Validate_CountersOn(benchmark::State& state) { run_counted<true>(state); }
 
 BENCHMARK(Validate_CountersOff)->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1);
 BENCHMARK(Validate_CountersOn)->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1);
