@@ -37,6 +37,11 @@ std::string run_fault_command(connectors::EmbeddedBroker& broker, const std::str
     int part = 0, id = 0;
     if (!(in >> topic >> part >> id)) return "error: usage: leader TOPIC PARTITION BROKER";
     st = broker.set_partition_leader(topic, part, id);
+  } else if (cmd == "coordinator") {
+    std::string type, key;
+    int id = 0;
+    if (!(in >> type >> key >> id)) return "error: usage: coordinator group|transaction KEY BROKER";
+    st = broker.set_coordinator(type, key, id);
   } else if (cmd == "errors") {
     int api = 0, count = 0, err = 0;
     if (!(in >> api >> count >> err)) return "error: usage: errors API_KEY COUNT ERROR_CODE";
@@ -67,7 +72,8 @@ void add_broker_command(CLI::App& app, int& exit_code) {
       "broker",
       "Run an embedded Kafka cluster (librdkafka mock) on 127.0.0.1: prints the bootstrap "
       "address as the first line, runs until SIGINT/SIGTERM. Fault commands on stdin: "
-      "down N, up N, rtt N MS, leader TOPIC PART N, errors API COUNT ERR, topic NAME PARTS");
+      "down N, up N, rtt N MS, leader TOPIC PART N, coordinator group|transaction KEY N, "
+      "errors API COUNT ERR, topic NAME PARTS (each answers one line: ok or error: ...)");
   cmd->add_option("--partitions", opts->partitions, "Partitions per topic")
       ->check(CLI::Range(1, 10000));
   cmd->add_option("--brokers", opts->brokers, "Number of brokers")->check(CLI::Range(1, 16));

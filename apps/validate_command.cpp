@@ -144,11 +144,13 @@ int run_validate(const ValidateOptions& o) {
   popts.max_record_bytes = o.max_record_bytes;
   popts.strict = o.strict;
   if (!processor::parse_privacy_policy(o.privacy, popts.privacy)) {
-    std::fprintf(stderr, "skillstream validate: --privacy: expected redact, reject or off, found %s\n",
+    std::fprintf(stderr,
+                 "skillstream validate: --privacy: expected redact, reject or off, found %s\n",
                  o.privacy.c_str());
     return 2;
   }
-  const unsigned workers = o.workers > 0 ? o.workers : std::max(1u, std::thread::hardware_concurrency());
+  const unsigned workers =
+      o.workers > 0 ? o.workers : std::max(1u, std::thread::hardware_concurrency());
 
   connectors::LineSource source(o.input, o.max_record_bytes);
   if (!source.ok()) {
@@ -165,7 +167,8 @@ int run_validate(const ValidateOptions& o) {
   }
 
   std::shared_ptr<const processor::PrivacyPatterns> patterns;
-  if (popts.privacy != processor::PrivacyPolicy::off) patterns = processor::PrivacyScanner::compile_patterns();
+  if (popts.privacy != processor::PrivacyPolicy::off)
+    patterns = processor::PrivacyScanner::compile_patterns();
   std::vector<std::unique_ptr<processor::RecordProcessor>> processors;
   for (unsigned i = 0; i < workers; ++i) {
     processors.push_back(std::make_unique<processor::RecordProcessor>(popts, patterns));

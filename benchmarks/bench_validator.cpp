@@ -146,8 +146,12 @@ void touch_dom(simdjson::dom::element e, std::size_t& sink) {
     case simdjson::dom::element_type::ARRAY:
       for (auto v : simdjson::dom::array(e)) touch_dom(v, sink);
       break;
-    case simdjson::dom::element_type::STRING: sink += std::string_view(e).size(); break;
-    default: sink += 1; break;
+    case simdjson::dom::element_type::STRING:
+      sink += std::string_view(e).size();
+      break;
+    default:
+      sink += 1;
+      break;
   }
 }
 

@@ -41,7 +41,7 @@ struct Settings {
   // [pipeline]
   std::size_t max_inflight_bytes = 256u << 20;  // consumption pauses above this
   std::size_t batch_max_records = 512;          // records per batch handed to a worker
-  bool key_from_session_id = true;  // clean records without a key get session_id as key
+  bool key_from_session_id = true;              // clean records without a key get session_id as key
   OnUndeliverable on_undeliverable = OnUndeliverable::dead_letter;
   std::chrono::milliseconds shutdown_timeout{30'000};  // SIGTERM drain bound
   bool stop_at_end = false;

@@ -77,6 +77,13 @@ Status EmbeddedBroker::set_partition_leader(std::string_view topic, std::int32_t
                   "partition leader");
 }
 
+Status EmbeddedBroker::set_coordinator(std::string_view key_type, std::string_view key,
+                                       std::int32_t broker) {
+  std::string type(key_type), k(key);
+  return from_err(rd_kafka_mock_coordinator_set(cluster_, type.c_str(), k.c_str(), broker),
+                  "coordinator");
+}
+
 void EmbeddedBroker::push_request_errors(std::int16_t api_key, int count, int error) {
   std::vector<rd_kafka_resp_err_t> errs(static_cast<std::size_t>(std::max(count, 0)),
                                         static_cast<rd_kafka_resp_err_t>(error));

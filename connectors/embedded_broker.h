@@ -41,6 +41,9 @@ class EmbeddedBroker {
   Status set_broker_up(std::int32_t broker);
   Status set_broker_rtt(std::int32_t broker, int rtt_ms);
   Status set_partition_leader(std::string_view topic, std::int32_t partition, std::int32_t broker);
+  // Pins the coordinator of a group (`key_type` "group") or transactional id
+  // ("transaction") to `broker`, instead of the mock's hash of the key.
+  Status set_coordinator(std::string_view key_type, std::string_view key, std::int32_t broker);
   // The next `count` requests of API `api_key` (e.g. 0 = Produce) fail with `error`
   // (a librdkafka error code, e.g. 6 NOT_LEADER_FOR_PARTITION).
   void push_request_errors(std::int16_t api_key, int count, int error);

@@ -35,8 +35,8 @@ void FileSink::write_out_(std::string_view bytes) {
     const ssize_t n = ::write(fd_, bytes.data(), bytes.size());
     if (n < 0) {
       if (errno == EINTR) continue;
-      error_ = "cannot write to " + (path_ == "-" ? std::string("standard output") : path_) +
-               ": " + std::strerror(errno);
+      error_ = "cannot write to " + (path_ == "-" ? std::string("standard output") : path_) + ": " +
+               std::strerror(errno);
       return;
     }
     bytes.remove_prefix(static_cast<std::size_t>(n));

@@ -8,8 +8,7 @@
 
 namespace skillstream::connectors {
 
-LineSource::LineSource(const std::string& path, std::size_t max_line_bytes,
-                       std::size_t batch_bytes)
+LineSource::LineSource(const std::string& path, std::size_t max_line_bytes, std::size_t batch_bytes)
     : max_line_bytes_(max_line_bytes), batch_bytes_(batch_bytes), chunk_(1u << 20) {
   if (path == "-") {
     fd_ = STDIN_FILENO;

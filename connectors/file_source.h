@@ -26,7 +26,8 @@ struct LineBatch {
 class LineSource {
  public:
   // `path` "-" is standard input. On failure, error() says why.
-  LineSource(const std::string& path, std::size_t max_line_bytes, std::size_t batch_bytes = 1u << 20);
+  LineSource(const std::string& path, std::size_t max_line_bytes,
+             std::size_t batch_bytes = 1u << 20);
   ~LineSource();
   LineSource(const LineSource&) = delete;
   LineSource& operator=(const LineSource&) = delete;
@@ -48,10 +49,10 @@ class LineSource {
   std::size_t max_line_bytes_;
   std::size_t batch_bytes_;
   std::string error_;
-  std::vector<char> chunk_;    // raw bytes read, [pos_, end_) not yet split
+  std::vector<char> chunk_;  // raw bytes read, [pos_, end_) not yet split
   std::size_t pos_ = 0;
   std::size_t end_ = 0;
-  std::string partial_;        // the start of a line that continues in the next chunk
+  std::string partial_;                 // the start of a line that continues in the next chunk
   std::uint64_t partial_oversize_ = 0;  // >0: the current line passed the limit
   std::uint64_t next_line_ = 1;
   std::uint64_t bytes_read_ = 0;

@@ -11,8 +11,8 @@ namespace skillstream::connectors {
 
 struct GeneratorOptions {
   std::uint64_t seed = 1;
-  double invalid_ratio = 0.0;   // share of records with exactly one defect
-  double secret_ratio = 0.02;   // share of valid records carrying secrets, e-mails or user paths
+  double invalid_ratio = 0.0;  // share of records with exactly one defect
+  double secret_ratio = 0.02;  // share of valid records carrying secrets, e-mails or user paths
   std::size_t max_record_bytes = 1u << 20;  // the validator's limit: too_large defects exceed it
 };
 

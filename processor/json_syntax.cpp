@@ -39,7 +39,14 @@ std::size_t scan_string(std::string_view text, std::size_t i) noexcept {
     if (c != '\\') continue;
     if (i + 1 >= n) return std::string_view::npos;
     switch (text[i + 1]) {
-      case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+      case '"':
+      case '\\':
+      case '/':
+      case 'b':
+      case 'f':
+      case 'n':
+      case 'r':
+      case 't':
         ++i;
         break;
       case 'u': {

@@ -19,9 +19,12 @@ inline constexpr std::size_t kPrivacyKindCount = 3;
 
 constexpr std::string_view to_string(PrivacyKind k) noexcept {
   switch (k) {
-    case PrivacyKind::secret: return "secret";
-    case PrivacyKind::email: return "email";
-    case PrivacyKind::user_path: return "user_path";
+    case PrivacyKind::secret:
+      return "secret";
+    case PrivacyKind::email:
+      return "email";
+    case PrivacyKind::user_path:
+      return "user_path";
   }
   return "unknown";
 }

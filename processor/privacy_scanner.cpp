@@ -158,8 +158,8 @@ constexpr std::array<HeadPattern, kHeadCount> kHeads = {{
 // The NAME run of a user path that is neither `Shared` nor only dots, read only as far
 // as it takes to tell: a first non-dot byte other than `S`, or a byte of `Shared` that
 // differs (`$` and `[^h]` also stand for the end of the run), or a seventh byte.
-#define SKILLSTREAM_USER_NAME                                                              \
-  R"((?:\.*[A-RT-Za-z0-9_-]|\.+S|)"                                                     \
+#define SKILLSTREAM_USER_NAME       \
+  R"((?:\.*[A-RT-Za-z0-9_-]|\.+S|)" \
   R"(S(?:$|[^h]|h(?:$|[^a]|a(?:$|[^r]|r(?:$|[^e]|e(?:$|[^d]|d[A-Za-z0-9._-])))))))"
 
 constexpr std::array<const char*, 14> kPrefilter = {{

@@ -33,10 +33,11 @@ inline constexpr std::size_t kReasonCount = static_cast<std::size_t>(Reason::und
 
 constexpr std::string_view to_string(Reason r) noexcept {
   constexpr std::array<std::string_view, kReasonCount> names = {
-      "clean",          "empty_payload", "too_large",     "invalid_utf8",   "malformed_json",
-      "too_deep",       "not_an_object", "duplicate_key", "missing_field",  "wrong_type",
-      "empty_value",    "invalid_format", "invalid_enum", "out_of_range",   "unknown_field",
-      "privacy_violation", "undeliverable"};
+      "clean",          "empty_payload", "too_large",     "invalid_utf8",
+      "malformed_json", "too_deep",      "not_an_object", "duplicate_key",
+      "missing_field",  "wrong_type",    "empty_value",   "invalid_format",
+      "invalid_enum",   "out_of_range",  "unknown_field", "privacy_violation",
+      "undeliverable"};
   return names[static_cast<std::size_t>(r)];
 }
 

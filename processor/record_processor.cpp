@@ -28,7 +28,8 @@ std::size_t string_end(std::string_view text, std::size_t begin) noexcept {
 struct RecordProcessor::Impl final : StringVisitor {
   Impl(const ProcessorOptions& o, std::shared_ptr<const PrivacyPatterns> patterns)
       : options(o), validator(o) {
-    if (o.privacy != PrivacyPolicy::off) scanner = std::make_unique<PrivacyScanner>(std::move(patterns));
+    if (o.privacy != PrivacyPolicy::off)
+      scanner = std::make_unique<PrivacyScanner>(std::move(patterns));
   }
 
   // A string value holding matches: where its content starts in the record and its
@@ -42,12 +43,12 @@ struct RecordProcessor::Impl final : StringVisitor {
   ProcessorOptions options;
   SessionValidator validator;
   std::unique_ptr<PrivacyScanner> scanner;
-  std::string joined;   // every string value of the record, '\0'-separated
-  std::string output;   // the redacted record
+  std::string joined;  // every string value of the record, '\0'-separated
+  std::string output;  // the redacted record
   std::vector<Span> spans;
   std::vector<Span> string_spans;
   std::vector<Hit> hits;
-  std::string path;     // the first string holding a match
+  std::string path;  // the first string holding a match
   std::string message;
   PrivacyKind first_kind = PrivacyKind::secret;
   KindSet kinds;

@@ -21,18 +21,25 @@ enum class PrivacyPolicy : std::uint8_t {
 
 constexpr std::string_view to_string(PrivacyPolicy p) noexcept {
   switch (p) {
-    case PrivacyPolicy::redact: return "redact";
-    case PrivacyPolicy::reject: return "reject";
-    case PrivacyPolicy::off: return "off";
+    case PrivacyPolicy::redact:
+      return "redact";
+    case PrivacyPolicy::reject:
+      return "reject";
+    case PrivacyPolicy::off:
+      return "off";
   }
   return "unknown";
 }
 
 constexpr bool parse_privacy_policy(std::string_view s, PrivacyPolicy& out) noexcept {
-  if (s == "redact") out = PrivacyPolicy::redact;
-  else if (s == "reject") out = PrivacyPolicy::reject;
-  else if (s == "off") out = PrivacyPolicy::off;
-  else return false;
+  if (s == "redact")
+    out = PrivacyPolicy::redact;
+  else if (s == "reject")
+    out = PrivacyPolicy::reject;
+  else if (s == "off")
+    out = PrivacyPolicy::off;
+  else
+    return false;
   return true;
 }
 

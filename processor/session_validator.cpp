@@ -59,12 +59,18 @@ namespace {
 
 constexpr std::string_view type_name(od::json_type t) noexcept {
   switch (t) {
-    case od::json_type::object: return "object";
-    case od::json_type::array: return "array";
-    case od::json_type::string: return "string";
-    case od::json_type::number: return "number";
-    case od::json_type::boolean: return "boolean";
-    case od::json_type::null: return "null";
+    case od::json_type::object:
+      return "object";
+    case od::json_type::array:
+      return "array";
+    case od::json_type::string:
+      return "string";
+    case od::json_type::number:
+      return "number";
+    case od::json_type::boolean:
+      return "boolean";
+    case od::json_type::null:
+      return "null";
   }
   return "value";
 }
@@ -235,23 +241,30 @@ void append_names(const std::array<std::string_view, N>& names, std::string& out
 }
 
 constexpr std::array<std::string_view, 10> kCategories = {
-    "deployment",   "training",    "inference", "debugging", "configuration",
+    "deployment",   "training",    "inference", "debugging",     "configuration",
     "optimization", "integration", "testing",   "documentation", "other"};
 constexpr std::array<std::string_view, 4> kIssueTypes = {"error", "warning", "confusion",
                                                          "performance"};
 constexpr std::array<std::string_view, 3> kResourceTypes = {"post", "comment", "evolving_skill"};
 
 // The schema objects' listed members.
-constexpr std::array<std::string_view, 11> kTop = {
-    "session_id", "agent_id",           "timestamp", "skill",
-    "task",       "outcome",            "issues_encountered", "learnings",
-    "community_resources_used", "environment", "duration_minutes"};
+constexpr std::array<std::string_view, 11> kTop = {"session_id",
+                                                   "agent_id",
+                                                   "timestamp",
+                                                   "skill",
+                                                   "task",
+                                                   "outcome",
+                                                   "issues_encountered",
+                                                   "learnings",
+                                                   "community_resources_used",
+                                                   "environment",
+                                                   "duration_minutes"};
 constexpr std::array<std::string_view, 5> kSkill = {"name", "source_repo", "source_path",
                                                     "source_version", "local_path"};
 constexpr std::array<std::string_view, 3> kTask = {"description", "category", "tags"};
 constexpr std::array<std::string_view, 3> kOutcome = {"success", "partial", "notes"};
-constexpr std::array<std::string_view, 5> kIssue = {"type", "description", "resolved",
-                                                    "resolution", "time_spent_minutes"};
+constexpr std::array<std::string_view, 5> kIssue = {"type", "description", "resolved", "resolution",
+                                                    "time_spent_minutes"};
 constexpr std::array<std::string_view, 3> kResource = {"type", "id", "helpful"};
 constexpr std::array<std::string_view, 6> kEnvironment = {"os",   "python", "cuda",
                                                           "gpus", "memory", "other"};
@@ -280,7 +293,7 @@ struct SessionValidator::Impl {
   std::size_t size = 0;
 
   // Per-record state.
-  Reason stop = Reason::none;   // malformed_json or too_deep: the walk stopped
+  Reason stop = Reason::none;    // malformed_json or too_deep: the walk stopped
   Reason defect = Reason::none;  // the first field defect, or duplicate_key
   bool duplicate = false;
   std::string_view stop_message;
@@ -609,8 +622,8 @@ struct SessionValidator::Impl {
   }
 
   template <const auto& Names, class Member, class Close>
-  bool schema_members(od::object& o, const PathFrame& at, std::size_t depth,
-                      std::uint32_t required, Member& member, Close& close) noexcept {
+  bool schema_members(od::object& o, const PathFrame& at, std::size_t depth, std::uint32_t required,
+                      Member& member, Close& close) noexcept {
     static_assert(Names.size() <= 32);
     std::uint32_t seen = 0;
     const std::size_t first = keys.size();
@@ -664,23 +677,32 @@ struct SessionValidator::Impl {
     PathFrame root{};
     auto member = [&](int index, od::value& v, const PathFrame& at, std::size_t depth) -> bool {
       switch (index) {
-        case 0: return session_id_field(v, at, depth);
-        case 1: return agent_id_field(v, at, depth);
-        case 2: return timestamp_field(v, at, depth);
-        case 3: return skill(v, at, depth);
-        case 4: return task(v, at, depth);
-        case 5: return outcome(v, at, depth);
+        case 0:
+          return session_id_field(v, at, depth);
+        case 1:
+          return agent_id_field(v, at, depth);
+        case 2:
+          return timestamp_field(v, at, depth);
+        case 3:
+          return skill(v, at, depth);
+        case 4:
+          return task(v, at, depth);
+        case 5:
+          return outcome(v, at, depth);
         case 6:
           return array_of(v, at, depth, [this](od::value& item, const PathFrame& f, std::size_t d) {
             return issue(item, f, d);
           });
-        case 7: return string_array(v, at, depth);
+        case 7:
+          return string_array(v, at, depth);
         case 8:
           return array_of(v, at, depth, [this](od::value& item, const PathFrame& f, std::size_t d) {
             return resource(item, f, d);
           });
-        case 9: return environment(v, at, depth);
-        default: return non_negative_number(v, at, depth);
+        case 9:
+          return environment(v, at, depth);
+        default:
+          return non_negative_number(v, at, depth);
       }
     };
     constexpr std::uint32_t required = 0b111111;  // session_id .. outcome
@@ -713,8 +735,7 @@ struct SessionValidator::Impl {
                    s.empty() ? "expected a non-empty string, found an empty string"
                              : "expected a non-empty string, found only whitespace");
     } else if (s.size() > 256) {
-      field_defect(Reason::invalid_format, at,
-                   "expected at most 256 bytes, found a longer value");
+      field_defect(Reason::invalid_format, at, "expected at most 256 bytes, found a longer value");
     }
     return true;
   }
@@ -741,9 +762,12 @@ struct SessionValidator::Impl {
   bool task(od::value& v, const PathFrame& at, std::size_t depth) noexcept {
     auto member = [&](int index, od::value& m, const PathFrame& f, std::size_t d) -> bool {
       switch (index) {
-        case 0: return non_empty_string(m, f, d);
-        case 1: return enum_string<kCategories>(m, f, d);
-        default: return string_array(m, f, d);
+        case 0:
+          return non_empty_string(m, f, d);
+        case 1:
+          return enum_string<kCategories>(m, f, d);
+        default:
+          return string_array(m, f, d);
       }
     };
     return schema_object<kTask>(v, at, depth, 0b1, member, no_close);
@@ -763,16 +787,20 @@ struct SessionValidator::Impl {
     bool resolution_is_string = false, resolution_blank = false;
     auto member = [&](int index, od::value& m, const PathFrame& f, std::size_t d) -> bool {
       switch (index) {
-        case 0: return enum_string<kIssueTypes>(m, f, d);
-        case 1: return non_empty_string(m, f, d);
-        case 2: return expect_bool(m, f, d, resolved, resolved_is_bool);
+        case 0:
+          return enum_string<kIssueTypes>(m, f, d);
+        case 1:
+          return non_empty_string(m, f, d);
+        case 2:
+          return expect_bool(m, f, d, resolved, resolved_is_bool);
         case 3: {
           std::string_view s;
           if (!expect_string(m, f, d, s, resolution_is_string)) return false;
           resolution_blank = resolution_is_string && !has_non_whitespace(s);
           return true;
         }
-        default: return non_negative_number(m, f, d);
+        default:
+          return non_negative_number(m, f, d);
       }
     };
     auto close = [&](std::uint32_t seen) {
@@ -791,9 +819,12 @@ struct SessionValidator::Impl {
   bool resource(od::value& v, const PathFrame& at, std::size_t depth) noexcept {
     auto member = [&](int index, od::value& m, const PathFrame& f, std::size_t d) -> bool {
       switch (index) {
-        case 0: return enum_string<kResourceTypes>(m, f, d);
-        case 1: return non_empty_string(m, f, d);
-        default: return boolean(m, f, d);
+        case 0:
+          return enum_string<kResourceTypes>(m, f, d);
+        case 1:
+          return non_empty_string(m, f, d);
+        default:
+          return boolean(m, f, d);
       }
     };
     return schema_object<kResource>(v, at, depth, 0b111, member, no_close);
@@ -816,7 +847,8 @@ Verdict SessionValidator::Impl::validate(const char* data, std::size_t n,
   session_id = {};
   if (data == nullptr) return {Reason::empty_payload, {}, "the value is null (a tombstone)"};
   if (std::all_of(data, data + n, is_json_ws)) {
-    return {Reason::empty_payload, {},
+    return {Reason::empty_payload,
+            {},
             n == 0 ? "the value is empty" : "the value holds only whitespace"};
   }
   if (n > options.max_record_bytes) {

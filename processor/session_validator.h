@@ -28,7 +28,8 @@ class StringVisitor {
   virtual ~StringVisitor() = default;
   // `raw_offset`: where the string's content (after the opening quote) starts in the
   // record; `value`: the unescaped content, valid until the next validator call.
-  virtual void on_string(const PathFrame& where, std::size_t raw_offset, std::string_view value) = 0;
+  virtual void on_string(const PathFrame& where, std::size_t raw_offset,
+                         std::string_view value) = 0;
 };
 
 // Sections 1 and 2 of the rules on simdjson's on-demand parser. Every byte of the

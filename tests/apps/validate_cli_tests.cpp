@@ -81,14 +81,16 @@ class ValidateCli : public ::testing::Test {
 TEST_F(ValidateCli, WritesCleanRecordsByteForByteAndRejectLines) {
   const std::string input = kValid + "\n" + "[1]\n" + "\n" + kValid + "  \n";
   const fs::path in = write("in.jsonl", input);
-  const CommandResult r = run(kBin + " validate " + in.string() + " --clean " + (dir_ / "clean").string() +
-                    " --rejects " + (dir_ / "rejects").string() + " 2>/dev/null");
+  const CommandResult r =
+      run(kBin + " validate " + in.string() + " --clean " + (dir_ / "clean").string() +
+          " --rejects " + (dir_ / "rejects").string() + " 2>/dev/null");
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(slurp(dir_ / "clean"), kValid + "\n" + kValid + "  \n");
   const auto rejects = lines_of(slurp(dir_ / "rejects"));
   ASSERT_EQ(rejects.size(), 2u);
-  EXPECT_EQ(rejects[0],
-            R"({"line":2,"reason":"not_an_object","path":"","message":"expected an object at the top level, found array"})");
+  EXPECT_EQ(
+      rejects[0],
+      R"({"line":2,"reason":"not_an_object","path":"","message":"expected an object at the top level, found array"})");
   EXPECT_NE(rejects[1].find(R"("line":3,"reason":"empty_payload")"), std::string::npos);
 }
 
@@ -101,14 +103,14 @@ TEST_F(ValidateCli, FinalNewlineEndsTheLastRecordButAMissingOneDoesNot) {
   }
   const fs::path in = write("in.jsonl", kValid + "\n\n");
   const CommandResult r = run(kBin + " validate " + in.string() + " --rejects " +
-                    (dir_ / "rejects").string() + " 2>/dev/null");
+                              (dir_ / "rejects").string() + " 2>/dev/null");
   EXPECT_EQ(lines_of(slurp(dir_ / "rejects")).size(), 1u);  // the empty line, once
 }
 
 TEST_F(ValidateCli, ReadsStandardInput) {
   const fs::path in = write("in.jsonl", kValid + "\n{\n");
   const CommandResult r = run("cat " + in.string() + " | " + kBin + " validate - --rejects " +
-                    (dir_ / "rejects").string() + " 2>/dev/null");
+                              (dir_ / "rejects").string() + " 2>/dev/null");
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.out, kValid + "\n");
   EXPECT_NE(slurp(dir_ / "rejects").find("malformed_json"), std::string::npos);
@@ -145,7 +147,7 @@ TEST_F(ValidateCli, OversizeLinesAreTooLargeWithoutBeingKept) {
   const std::string big(3u << 20, 'x');  // 3 MiB, longer than the read chunk
   const fs::path in = write("in.jsonl", kValid + "\n" + big + "\n" + kValid + "\n");
   const CommandResult r = run(kBin + " validate " + in.string() + " --rejects " +
-                    (dir_ / "rejects").string() + " 2>/dev/null");
+                              (dir_ / "rejects").string() + " 2>/dev/null");
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.out, kValid + "\n" + kValid + "\n");
   const std::string rejects = slurp(dir_ / "rejects");
@@ -156,8 +158,8 @@ TEST_F(ValidateCli, OversizeLinesAreTooLargeWithoutBeingKept) {
 TEST_F(ValidateCli, MaxRecordBytesAndStrictAndPrivacyFlagsApply) {
   const std::string with_extra = kValid.substr(0, kValid.size() - 1) + R"(,"x":"bob@corp.io"})";
   const fs::path in = write("in.jsonl", with_extra + "\n");
-  EXPECT_EQ(run(kBin + " validate --strict " + in.string() + " 2>&1 >/dev/null").out.find(
-                "unknown_field") != std::string::npos,
+  EXPECT_EQ(run(kBin + " validate --strict " + in.string() + " 2>&1 >/dev/null")
+                    .out.find("unknown_field") != std::string::npos,
             true);
   EXPECT_NE(run(kBin + " validate --privacy reject " + in.string() + " 2>&1 >/dev/null")
                 .out.find("privacy_violation"),
@@ -174,7 +176,7 @@ TEST_F(ValidateCli, MaxRecordBytesAndStrictAndPrivacyFlagsApply) {
 TEST_F(ValidateCli, SummaryEndsStandardError) {
   const fs::path in = write("in.jsonl", kValid + "\n[]\n");
   const CommandResult r = run(kBin + " validate " + in.string() + " --rejects " +
-                    (dir_ / "rejects").string() + " 2>&1 >/dev/null");
+                              (dir_ / "rejects").string() + " 2>&1 >/dev/null");
   EXPECT_NE(r.out.find("2 records, 1 clean, 1 rejected"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("not_an_object 1"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("MB/s"), std::string::npos);

@@ -67,8 +67,8 @@ std::string c_escaped(std::string_view s, std::size_t limit = 4096) {
   std::abort();
 }
 
-#define FUZZ_CHECK(cond, detail)                  \
-  do {                                            \
+#define FUZZ_CHECK(cond, detail)                   \
+  do {                                             \
     if (!(cond)) fail(#cond, std::string(detail)); \
   } while (0)
 
@@ -132,8 +132,10 @@ std::size_t nesting_depth(std::string_view s) noexcept {
   for (std::size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
     } else if (c == '{' || c == '[') {
@@ -209,12 +211,18 @@ class Reference {
       PrivacyKind kind;
     };
     static constexpr Pattern kPatterns[] = {
-        {&Reference::aws, PrivacyKind::secret},         {&Reference::github_token, PrivacyKind::secret},
-        {&Reference::github_pat, PrivacyKind::secret},  {&Reference::api_key, PrivacyKind::secret},
-        {&Reference::slack, PrivacyKind::secret},       {&Reference::google, PrivacyKind::secret},
-        {&Reference::pem, PrivacyKind::secret},         {&Reference::jwt, PrivacyKind::secret},
-        {&Reference::bearer, PrivacyKind::secret},      {&Reference::email, PrivacyKind::email},
-        {&Reference::home, PrivacyKind::user_path},     {&Reference::users, PrivacyKind::user_path},
+        {&Reference::aws, PrivacyKind::secret},
+        {&Reference::github_token, PrivacyKind::secret},
+        {&Reference::github_pat, PrivacyKind::secret},
+        {&Reference::api_key, PrivacyKind::secret},
+        {&Reference::slack, PrivacyKind::secret},
+        {&Reference::google, PrivacyKind::secret},
+        {&Reference::pem, PrivacyKind::secret},
+        {&Reference::jwt, PrivacyKind::secret},
+        {&Reference::bearer, PrivacyKind::secret},
+        {&Reference::email, PrivacyKind::email},
+        {&Reference::home, PrivacyKind::user_path},
+        {&Reference::users, PrivacyKind::user_path},
         {&Reference::drive_users, PrivacyKind::user_path},
     };
     for (const Pattern& p : kPatterns) {
@@ -226,8 +234,8 @@ class Reference {
           continue;
         }
         if (end != dropped_) {
-          all.push_back(Span{static_cast<std::uint32_t>(span_begin), static_cast<std::uint32_t>(end),
-                             p.kind});
+          all.push_back(Span{static_cast<std::uint32_t>(span_begin),
+                             static_cast<std::uint32_t>(end), p.kind});
         }
         dropped_ = npos;
         i = end;
@@ -461,8 +469,8 @@ bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
 
 bool real_date(std::string_view s, std::size_t pos) {
   int y, m, d;
-  if (!digits(s, pos, 4, y) || s.size() < pos + 10 || s[pos + 4] != '-' || !digits(s, pos + 5, 2, m) ||
-      s[pos + 7] != '-' || !digits(s, pos + 8, 2, d)) {
+  if (!digits(s, pos, 4, y) || s.size() < pos + 10 || s[pos + 4] != '-' ||
+      !digits(s, pos + 5, 2, m) || s[pos + 7] != '-' || !digits(s, pos + 8, 2, d)) {
     return false;
   }
   const bool leap = y % 400 == 0 || (y % 4 == 0 && y % 100 != 0);
@@ -478,9 +486,9 @@ bool session_id_ok(std::string_view s) {
 
 bool timestamp_ok(std::string_view s) {
   int hh, mm, ss;
-  if (!real_date(s, 0) || s.size() < 20 || (s[10] != 'T' && s[10] != 't') || !digits(s, 11, 2, hh) ||
-      s[13] != ':' || !digits(s, 14, 2, mm) || s[16] != ':' || !digits(s, 17, 2, ss) || hh > 23 ||
-      mm > 59 || ss > 60) {
+  if (!real_date(s, 0) || s.size() < 20 || (s[10] != 'T' && s[10] != 't') ||
+      !digits(s, 11, 2, hh) || s[13] != ':' || !digits(s, 14, 2, mm) || s[16] != ':' ||
+      !digits(s, 17, 2, ss) || hh > 23 || mm > 59 || ss > 60) {
     return false;
   }
   std::string_view rest = s.substr(19);
@@ -529,7 +537,8 @@ class SchemaOracle {
     if (v.type() == Type::OBJECT) {
       members(v.get_object().value_unsafe(), path);
     } else if (v.type() == Type::ARRAY) {
-      const simdjson::dom::array a = v.get_array().value_unsafe();  // a copy: the loop needs an lvalue
+      const simdjson::dom::array a =
+          v.get_array().value_unsafe();  // a copy: the loop needs an lvalue
       std::size_t i = 0;
       for (El e : a) free_value(e, path + '[' + std::to_string(i++) + ']');
     }
@@ -601,7 +610,8 @@ class SchemaOracle {
       }
     }
     for (std::string_view r : required) {
-      if (std::find(seen.begin(), seen.end(), r) == seen.end()) add(Reason::missing_field, join(path, r));
+      if (std::find(seen.begin(), seen.end(), r) == seen.end())
+        add(Reason::missing_field, join(path, r));
     }
   }
   template <class Each>
@@ -617,9 +627,10 @@ class SchemaOracle {
 
   void top(El root) {
     static constexpr std::string_view categories[] = {
-        "deployment", "training", "inference", "debugging", "configuration",
-        "optimization", "integration", "testing", "documentation", "other"};
-    static constexpr std::string_view issue_types[] = {"error", "warning", "confusion", "performance"};
+        "deployment",   "training",    "inference", "debugging",     "configuration",
+        "optimization", "integration", "testing",   "documentation", "other"};
+    static constexpr std::string_view issue_types[] = {"error", "warning", "confusion",
+                                                       "performance"};
     static constexpr std::string_view resource_types[] = {"post", "comment", "evolving_skill"};
     auto top_member = [&](std::string_view key, El v, const std::string& at) {
       if (key == "session_id") {
@@ -629,32 +640,45 @@ class SchemaOracle {
       } else if (key == "agent_id") {
         if (!expect(v, Type::STRING, at)) return true;
         const std::string_view s = v.get_string().value_unsafe();
-        if (!has_non_whitespace(s)) add(Reason::empty_value, at);
-        else if (s.size() > 256) add(Reason::invalid_format, at);
+        if (!has_non_whitespace(s))
+          add(Reason::empty_value, at);
+        else if (s.size() > 256)
+          add(Reason::invalid_format, at);
       } else if (key == "timestamp") {
         if (expect(v, Type::STRING, at) && !timestamp_ok(v.get_string().value_unsafe())) {
           add(Reason::invalid_format, at);
         }
       } else if (key == "skill") {
         object(v, at, {"name"}, [&](std::string_view k, El m, const std::string& p) {
-          if (k == "name") non_empty(m, p);
-          else if (k == "source_repo" || k == "source_path" || k == "source_version" || k == "local_path") string_field(m, p);
-          else return false;
+          if (k == "name")
+            non_empty(m, p);
+          else if (k == "source_repo" || k == "source_path" || k == "source_version" ||
+                   k == "local_path")
+            string_field(m, p);
+          else
+            return false;
           return true;
         });
       } else if (key == "task") {
         object(v, at, {"description"}, [&](std::string_view k, El m, const std::string& p) {
-          if (k == "description") non_empty(m, p);
-          else if (k == "category") one_of(m, p, categories);
-          else if (k == "tags") strings(m, p);
-          else return false;
+          if (k == "description")
+            non_empty(m, p);
+          else if (k == "category")
+            one_of(m, p, categories);
+          else if (k == "tags")
+            strings(m, p);
+          else
+            return false;
           return true;
         });
       } else if (key == "outcome") {
         object(v, at, {"success"}, [&](std::string_view k, El m, const std::string& p) {
-          if (k == "success" || k == "partial") boolean(m, p);
-          else if (k == "notes") string_field(m, p);
-          else return false;
+          if (k == "success" || k == "partial")
+            boolean(m, p);
+          else if (k == "notes")
+            string_field(m, p);
+          else
+            return false;
           return true;
         });
       } else if (key == "issues_encountered") {
@@ -664,41 +688,54 @@ class SchemaOracle {
           bool resolution_string = false;
           object(item, ip, {"type", "description", "resolved"},
                  [&](std::string_view k, El m, const std::string& p) {
-                   if (k == "type") one_of(m, p, issue_types);
-                   else if (k == "description") non_empty(m, p);
+                   if (k == "type")
+                     one_of(m, p, issue_types);
+                   else if (k == "description")
+                     non_empty(m, p);
                    else if (k == "resolved") {
                      if (expect(m, Type::BOOL, p)) resolved = m.get_bool().value_unsafe();
                    } else if (k == "resolution") {
                      has_resolution = true;
                      resolution_string = expect(m, Type::STRING, p);
                      if (resolution_string) resolution = m.get_string().value_unsafe();
-                   } else if (k == "time_spent_minutes") non_negative(m, p);
-                   else return false;
+                   } else if (k == "time_spent_minutes")
+                     non_negative(m, p);
+                   else
+                     return false;
                    return true;
                  });
           if (item.type() == Type::OBJECT && resolved) {
-            if (!has_resolution) add(Reason::missing_field, ip + ".resolution");
-            else if (resolution_string && !has_non_whitespace(resolution)) add(Reason::empty_value, ip + ".resolution");
+            if (!has_resolution)
+              add(Reason::missing_field, ip + ".resolution");
+            else if (resolution_string && !has_non_whitespace(resolution))
+              add(Reason::empty_value, ip + ".resolution");
           }
         });
       } else if (key == "learnings") {
         strings(v, at);
       } else if (key == "community_resources_used") {
         array(v, at, [&](El item, const std::string& ip) {
-          object(item, ip, {"type", "id", "helpful"}, [&](std::string_view k, El m, const std::string& p) {
-            if (k == "type") one_of(m, p, resource_types);
-            else if (k == "id") non_empty(m, p);
-            else if (k == "helpful") boolean(m, p);
-            else return false;
-            return true;
-          });
+          object(item, ip, {"type", "id", "helpful"},
+                 [&](std::string_view k, El m, const std::string& p) {
+                   if (k == "type")
+                     one_of(m, p, resource_types);
+                   else if (k == "id")
+                     non_empty(m, p);
+                   else if (k == "helpful")
+                     boolean(m, p);
+                   else
+                     return false;
+                   return true;
+                 });
         });
       } else if (key == "environment") {
         object(v, at, {}, [&](std::string_view k, El m, const std::string& p) {
-          if (k == "os" || k == "python" || k == "cuda" || k == "gpus" || k == "memory") string_field(m, p);
+          if (k == "os" || k == "python" || k == "cuda" || k == "gpus" || k == "memory")
+            string_field(m, p);
           else if (k == "other") {
             if (expect(m, Type::OBJECT, p)) members(m.get_object().value_unsafe(), p);
-          } else return false;
+          } else
+            return false;
           return true;
         });
       } else if (key == "duration_minutes") {
@@ -708,7 +745,8 @@ class SchemaOracle {
       }
       return true;
     };
-    object(root, "", {"session_id", "agent_id", "timestamp", "skill", "task", "outcome"}, top_member);
+    object(root, "", {"session_id", "agent_id", "timestamp", "skill", "task", "outcome"},
+           top_member);
   }
 };
 
@@ -726,8 +764,8 @@ void check_spans(PrivacyScanner& scanner, std::string_view text, std::vector<Spa
   }
   std::vector<Span> again;
   scanner.find_spans(text, again);
-  FUZZ_CHECK(again == spans, "find_spans not deterministic: " + spans_text(spans) + " then " +
-                                 spans_text(again));
+  FUZZ_CHECK(again == spans,
+             "find_spans not deterministic: " + spans_text(spans) + " then " + spans_text(again));
   static Reference reference;
   const std::vector<Span> expected = reference.spans(text);
   FUZZ_CHECK(expected == spans, "find_spans differs from the reference: got " + spans_text(spans) +
@@ -749,15 +787,16 @@ struct Result {
 
 std::string describe(const Result& r) {
   std::string out = "reason=" + std::string(to_string(r.reason)) + " path=\"" + c_escaped(r.path) +
-                    "\" message=\"" + c_escaped(r.message) + "\" redacted=" + r.redacted.to_string();
+                    "\" message=\"" + c_escaped(r.message) +
+                    "\" redacted=" + r.redacted.to_string();
   if (!r.value.empty()) out += " value=\"" + c_escaped(r.value, 1024) + '"';
   return out;
 }
 
 Result run(RecordProcessor& p, std::string_view in) {
   const Outcome o = p.process(in.data() != nullptr ? in.data() : "", in.size());
-  return {o.verdict.reason,        std::string(o.verdict.path), std::string(o.verdict.message),
-          std::string(o.value),    std::string(o.session_id),   o.redacted};
+  return {o.verdict.reason,     std::string(o.verdict.path), std::string(o.verdict.message),
+          std::string(o.value), std::string(o.session_id),   o.redacted};
 }
 
 // Processes bytes held in an exact-size heap block, so that ASan sees any overread.
@@ -828,7 +867,8 @@ void check_result(const Result& r, std::string_view in, const ProcessorOptions& 
     FUZZ_CHECK(!r.message.empty(), "a reject says why: " + what);
     FUZZ_CHECK(r.reason != Reason::undeliverable, what);
     FUZZ_CHECK(r.reason != Reason::privacy_violation || policy != PrivacyPolicy::off, what);
-    if (is_envelope_reason(r.reason)) FUZZ_CHECK(r.path.empty(), "envelope rejects have no path: " + what);
+    if (is_envelope_reason(r.reason))
+      FUZZ_CHECK(r.path.empty(), "envelope rejects have no path: " + what);
   } else {
     const std::size_t first = r.value.find_first_not_of(" \t\r\n");
     FUZZ_CHECK(first != npos && r.value[first] == '{', "clean value is an object: " + what);
@@ -849,7 +889,8 @@ void check_result(const Result& r, std::string_view in, const ProcessorOptions& 
     FUZZ_CHECK(r.reason == envelope,
                "envelope oracle expects " + std::string(to_string(envelope)) + ": " + what);
   } else {
-    FUZZ_CHECK(!is_envelope_reason(r.reason), "envelope oracle expects no envelope reject: " + what);
+    FUZZ_CHECK(!is_envelope_reason(r.reason),
+               "envelope oracle expects no envelope reject: " + what);
   }
 }
 
@@ -860,12 +901,12 @@ void check_no_leak(const Result& r, const Collector& c, PrivacyPolicy policy) {
   for (const StringInfo& s : c.strings) {
     for (const Span& span : s.spans) {
       if (span.end - span.begin < 8) continue;
-      const std::string_view text = std::string_view(s.value).substr(span.begin, span.end - span.begin);
+      const std::string_view text =
+          std::string_view(s.value).substr(span.begin, span.end - span.begin);
       // A short user name may be an ordinary word of a fixed message ("expected").
       if (span.kind == PrivacyKind::user_path && text.size() < 20) continue;
-      const bool in_key = std::any_of(c.keys.begin(), c.keys.end(), [&](const std::string& k) {
-        return k.find(text) != npos;
-      });
+      const bool in_key = std::any_of(c.keys.begin(), c.keys.end(),
+                                      [&](const std::string& k) { return k.find(text) != npos; });
       if (in_key) continue;
       FUZZ_CHECK(r.message.find(text) == npos && r.path.find(text) == npos,
                  std::string(to_string(policy)) + ": a reject names the matched text \"" +
@@ -898,12 +939,14 @@ void check_redacted(Processors& ps, const Result& r, std::string_view in, const 
   for (const StringInfo& s : before.strings) {
     for (const Span& span : s.spans) kinds.add(span.kind);
   }
-  FUZZ_CHECK(r.redacted == kinds, "redacted kinds are the kinds found (" + kinds.to_string() + "): " + what);
+  FUZZ_CHECK(r.redacted == kinds,
+             "redacted kinds are the kinds found (" + kinds.to_string() + "): " + what);
   FUZZ_CHECK(r.session_id == off.session_id, "redaction keeps the session_id: " + what);
 
   const Result again = run_exact(*ps.off, r.value);
-  FUZZ_CHECK(again.reason == Reason::none && again.value == r.value,
-             "redacted output re-validates clean with privacy off: " + describe(again) + " / " + what);
+  FUZZ_CHECK(
+      again.reason == Reason::none && again.value == r.value,
+      "redacted output re-validates clean with privacy off: " + describe(again) + " / " + what);
 
   const Verdict v = ps.out_validator->validate(r.value.data(), r.value.size());
   FUZZ_CHECK(v.clean(), "redacted output validates: " + what);
@@ -915,7 +958,8 @@ void check_redacted(Processors& ps, const Result& r, std::string_view in, const 
   for (std::size_t i = 0; i < before.strings.size(); ++i) {
     const StringInfo& b = before.strings[i];
     const StringInfo& a = after.strings[i];
-    FUZZ_CHECK(a.path == b.path, "redaction keeps paths: " + b.path + " vs " + a.path + ": " + what);
+    FUZZ_CHECK(a.path == b.path,
+               "redaction keeps paths: " + b.path + " vs " + a.path + ": " + what);
     const std::string expected = b.spans.empty() ? b.value : redacted_value(b);
     FUZZ_CHECK(a.value == expected, "string " + b.path + " redacted to \"" + c_escaped(a.value) +
                                         "\", expected \"" + c_escaped(expected) + "\": " + what);
@@ -934,11 +978,13 @@ void check_redacted(Processors& ps, const Result& r, std::string_view in, const 
 SchemaOracle f_schema;  // one DOM parser, reused
 
 // Every property of one option set over one input. Returns the privacy-off result.
-Result check_options(Processors& ps, std::string_view in, PrivacyScanner& scanner, std::string& stack) {
+Result check_options(Processors& ps, std::string_view in, PrivacyScanner& scanner,
+                     std::string& stack) {
   g_context = options_text(ps.options);
   Result results[3];
   RecordProcessor* procs[3] = {ps.redact.get(), ps.reject.get(), ps.off.get()};
-  const PrivacyPolicy policies[3] = {PrivacyPolicy::redact, PrivacyPolicy::reject, PrivacyPolicy::off};
+  const PrivacyPolicy policies[3] = {PrivacyPolicy::redact, PrivacyPolicy::reject,
+                                     PrivacyPolicy::off};
   for (int k = 0; k < 3; ++k) {
     results[k] = run(*procs[k], in);
     const Result again = run(*procs[k], in);
@@ -954,7 +1000,8 @@ Result check_options(Processors& ps, std::string_view in, PrivacyScanner& scanne
   // The validator alone agrees with privacy off, and its pre-filter buffer holds every
   // string value.
   std::string joined;
-  const Verdict v = ps.validator->validate(in.data() != nullptr ? in.data() : "", in.size(), &joined);
+  const Verdict v =
+      ps.validator->validate(in.data() != nullptr ? in.data() : "", in.size(), &joined);
   FUZZ_CHECK(v.reason == off.reason && v.path == off.path && v.message == off.message,
              "validator and privacy-off processor agree: " + describe(off));
 
@@ -971,10 +1018,11 @@ Result check_options(Processors& ps, std::string_view in, PrivacyScanner& scanne
       for (const Defect& d : *set) all += std::string(to_string(d.reason)) + '@' + d.path + ' ';
     }
     if (!f_schema.duplicates.empty()) {
-      FUZZ_CHECK(listed(f_schema.duplicates), "schema oracle expects duplicate_key among: " + all +
-                                                  " got " + describe(off));
+      FUZZ_CHECK(listed(f_schema.duplicates),
+                 "schema oracle expects duplicate_key among: " + all + " got " + describe(off));
     } else if (!f_schema.defects.empty()) {
-      FUZZ_CHECK(listed(f_schema.defects), "schema oracle expects one of: " + all + " got " + describe(off));
+      FUZZ_CHECK(listed(f_schema.defects),
+                 "schema oracle expects one of: " + all + " got " + describe(off));
     } else {
       FUZZ_CHECK(off.reason == Reason::none, "schema oracle expects clean, got " + describe(off));
     }
@@ -983,8 +1031,9 @@ Result check_options(Processors& ps, std::string_view in, PrivacyScanner& scanne
   if (off.reason != Reason::none) {
     // Field checks come first: the same reject under every policy.
     for (const Result* r : {&redact, &reject}) {
-      FUZZ_CHECK(r->reason == off.reason && r->path == off.path && r->message == off.message,
-                 "a field defect wins under every policy: " + describe(*r) + " vs off " + describe(off));
+      FUZZ_CHECK(
+          r->reason == off.reason && r->path == off.path && r->message == off.message,
+          "a field defect wins under every policy: " + describe(*r) + " vs off " + describe(off));
     }
     return off;
   }
@@ -1009,8 +1058,9 @@ Result check_options(Processors& ps, std::string_view in, PrivacyScanner& scanne
     FUZZ_CHECK(reject.reason == Reason::none && reject.value == in,
                "reject: no match, record clean as is: " + describe(reject));
   } else {
-    FUZZ_CHECK(reject.reason == Reason::privacy_violation && reject.path == first_hit->path,
-               "reject: a match is a privacy_violation at " + first_hit->path + ": " + describe(reject));
+    FUZZ_CHECK(
+        reject.reason == Reason::privacy_violation && reject.path == first_hit->path,
+        "reject: a match is a privacy_violation at " + first_hit->path + ": " + describe(reject));
     check_no_leak(reject, before, PrivacyPolicy::reject);
   }
 
@@ -1035,8 +1085,9 @@ Result check_options(Processors& ps, std::string_view in, PrivacyScanner& scanne
   }
   if (grown > ps.options.max_record_bytes) may_break = true;
   if (must_break) {
-    FUZZ_CHECK(redact.reason == Reason::privacy_violation,
-               "redact: a redaction that breaks a field rule is a privacy_violation: " + describe(redact));
+    FUZZ_CHECK(
+        redact.reason == Reason::privacy_violation,
+        "redact: a redaction that breaks a field rule is a privacy_violation: " + describe(redact));
   } else if (redact.reason == Reason::privacy_violation) {
     FUZZ_CHECK(may_break, "redact: privacy_violation without a broken rule: " + describe(redact));
   } else {
@@ -1064,8 +1115,8 @@ struct Fixture {
 
   Processors& tight_processors(const ProcessorOptions& o) {
     for (auto& p : tight) {
-      if (p->options.max_record_bytes == o.max_record_bytes && p->options.max_depth == o.max_depth &&
-          p->options.strict == o.strict) {
+      if (p->options.max_record_bytes == o.max_record_bytes &&
+          p->options.max_depth == o.max_depth && p->options.strict == o.strict) {
         return *p;
       }
     }
@@ -1103,7 +1154,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const Result lenient = check_options(f.lenient, in, f.scanner, f.stack);
   const Result strict = check_options(f.strict, in, f.scanner, f.stack);
   if (strict.reason == Reason::none) {
-    FUZZ_CHECK(lenient.reason == Reason::none, "strict clean implies non-strict clean: " + describe(lenient));
+    FUZZ_CHECK(lenient.reason == Reason::none,
+               "strict clean implies non-strict clean: " + describe(lenient));
   }
 
   // Tight limits near the input's size, chosen from the input so a crash reproduces.

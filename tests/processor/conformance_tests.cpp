@@ -71,9 +71,8 @@ class Conformance : public ::testing::Test {
   }
 
   // Runs every record in one mode; returns the mismatches, one line each.
-  std::vector<std::string> run(const ProcessorOptions& options,
-                               std::string Expected::*verdict, bool check_redacted_text,
-                               bool collapse_redacted = false) {
+  std::vector<std::string> run(const ProcessorOptions& options, std::string Expected::*verdict,
+                               bool check_redacted_text, bool collapse_redacted = false) {
     RecordProcessor proc(options, PrivacyScanner::compile_patterns());
     std::vector<std::string> mismatches;
     for (std::size_t i = 0; i < records_.size(); ++i) {

@@ -35,12 +35,18 @@ inline bool json_equal(simdjson::dom::element a, simdjson::dom::element b) {
       }
       return true;
     }
-    case element_type::STRING: return std::string_view(a) == std::string_view(b);
-    case element_type::INT64: return int64_t(a) == int64_t(b);
-    case element_type::UINT64: return uint64_t(a) == uint64_t(b);
-    case element_type::DOUBLE: return double(a) == double(b);
-    case element_type::BOOL: return bool(a) == bool(b);
-    case element_type::NULL_VALUE: return true;
+    case element_type::STRING:
+      return std::string_view(a) == std::string_view(b);
+    case element_type::INT64:
+      return int64_t(a) == int64_t(b);
+    case element_type::UINT64:
+      return uint64_t(a) == uint64_t(b);
+    case element_type::DOUBLE:
+      return double(a) == double(b);
+    case element_type::BOOL:
+      return bool(a) == bool(b);
+    case element_type::NULL_VALUE:
+      return true;
   }
   return false;
 }

@@ -454,9 +454,13 @@ TEST(PrivacyScanner, MayMatchHasNoFalseNegativeOnRandomFragments) {
 // few patterns hardly any false positive.
 TEST(PrivacyScanner, MayMatchKeepsTheExceptionsWithoutFalseNegatives) {
   const std::vector<std::string_view> fragments = {
-      "git", "gi", "g", "it", "t", "x", "@", "@github.com", "a.io", ".", "-", "%", "_", "/",
-      " ", ":", "/home/", "/Users/", "C:\\Users\\", "d:/Users/", "Shared", "Share", "Sh", "S",
-      "h", "d", "..", std::string_view("\0", 1)};
+      "git",    "gi",      "g",           "it",
+      "t",      "x",       "@",           "@github.com",
+      "a.io",   ".",       "-",           "%",
+      "_",      "/",       " ",           ":",
+      "/home/", "/Users/", "C:\\Users\\", "d:/Users/",
+      "Shared", "Share",   "Sh",          "S",
+      "h",      "d",       "..",          std::string_view("\0", 1)};
   std::mt19937 rng(20250202);
   std::uniform_int_distribution<std::size_t> pick(0, fragments.size() - 1);
   std::uniform_int_distribution<int> length(1, 12);

@@ -55,7 +55,8 @@ TEST_F(RecordProcessorTest, RedactsEscapedMatchesAndKeepsOtherEscapes) {
   RecordProcessor proc(ProcessorOptions{}, patterns_);
   const Outcome out = proc.process(record(R"(caf\u00e9 in \/home\/alice\/x for bob\u0040corp.io)"));
   ASSERT_TRUE(out.verdict.clean()) << out.verdict.message;
-  EXPECT_EQ(out.value, record(R"(caf\u00e9 in \/home\/[REDACTED:user_path]\/x for [REDACTED:email])"));
+  EXPECT_EQ(out.value,
+            record(R"(caf\u00e9 in \/home\/[REDACTED:user_path]\/x for [REDACTED:email])"));
   EXPECT_EQ(out.redacted.to_string(), "email,user_path");
 }
 

@@ -185,8 +185,8 @@ TEST_F(Validator, TooLargeIsCheckedBeforeUtf8) {
 
 TEST_F(Validator, RejectsInvalidUtf8) {
   Rec r;
-  for (const char* bad : {"\xC0\xAF", "\xE0\x80\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xFF",
-                          "\xC3", "\x80"}) {
+  for (const char* bad :
+       {"\xC0\xAF", "\xE0\x80\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xFF", "\xC3", "\x80"}) {
     r.agent_id = std::string("\"agent-") + bad + "\"";
     EXPECT_EQ(reason(r), Reason::invalid_utf8) << r.agent_id;
   }
@@ -196,19 +196,19 @@ TEST_F(Validator, RejectsInvalidUtf8) {
 TEST_F(Validator, RejectsMalformedJson) {
   const std::string ok = Rec{}.str();
   for (const std::string& bad : {
-           ok.substr(0, ok.size() - 1),          // truncated
-           ok + "x",                             // trailing content
-           ok + ok,                              // two values
-           ok + "}",                             // extra brace
-           "\xEF\xBB\xBF" + ok,                  // byte order mark
+           ok.substr(0, ok.size() - 1),           // truncated
+           ok + "x",                              // trailing content
+           ok + ok,                               // two values
+           ok + "}",                              // extra brace
+           "\xEF\xBB\xBF" + ok,                   // byte order mark
            std::string(R"({"session_id" "x"})"),  // missing colon
            std::string(R"({"a":1,})"),            // trailing comma
            std::string(R"([1 2])"),
            std::string(R"({"a":tru})"),
            std::string(R"({"a":nulll})"),
-           std::string(R"({"a":"\x"})"),          // bad escape
-           std::string(R"({"a":"\ud800"})"),      // lone high surrogate
-           std::string(R"({"a":"\udc00"})"),      // lone low surrogate
+           std::string(R"({"a":"\x"})"),      // bad escape
+           std::string(R"({"a":"\ud800"})"),  // lone high surrogate
+           std::string(R"({"a":"\udc00"})"),  // lone low surrogate
            std::string(R"({"a":"\ud800\u0041"})"),
            std::string("{\"a\":\"tab\there\"}"),  // raw control character
            std::string(R"({"a":"unclosed})"),
@@ -277,8 +277,8 @@ TEST_F(Validator, TooDeepWithOverflowingNumberIsStillTooDeep) {
 }
 
 TEST_F(Validator, TopLevelNonObjectsAreNotAnObject) {
-  for (const char* json : {"[]", "[1,2,{}]", R"("text")", "42", "-0.5", "1e400", "true", "false",
-                           "null", " [ ] "}) {
+  for (const char* json :
+       {"[]", "[1,2,{}]", R"("text")", "42", "-0.5", "1e400", "true", "false", "null", " [ ] "}) {
     EXPECT_EQ(reason(json), Reason::not_an_object) << json;
   }
   EXPECT_EQ(reason("[1,"), Reason::malformed_json);
@@ -304,7 +304,8 @@ TEST_F(Validator, DuplicateKeysAreFoundAtAnyDepthAfterUnescaping) {
   r.extra = R"(,"custom":1,"custom":2)";
   EXPECT_EQ(reason(r), Reason::duplicate_key);
 
-  r.extra = R"(,"issues_encountered":[{"type":"error","description":"d","resolved":false,"type":"error"}])";
+  r.extra =
+      R"(,"issues_encountered":[{"type":"error","description":"d","resolved":false,"type":"error"}])";
   v = check(r.str());
   EXPECT_EQ(v.reason, Reason::duplicate_key);
   EXPECT_EQ(v.path, "issues_encountered[0].type");
@@ -318,7 +319,8 @@ TEST_F(Validator, SameKeyInDifferentObjectsIsNoDuplicate) {
 
 TEST_F(Validator, DuplicatesAmongManyKeysAreFound) {
   std::string other;
-  for (int i = 0; i < 5000; ++i) other += "\"k" + std::to_string(i) + "\":" + std::to_string(i) + ",";
+  for (int i = 0; i < 5000; ++i)
+    other += "\"k" + std::to_string(i) + "\":" + std::to_string(i) + ",";
   Rec r;
   r.extra = R"(,"environment":{"other":{)" + other + R"("k17":0}})";
   EXPECT_EQ(reason(r), Reason::duplicate_key);
@@ -336,10 +338,12 @@ TEST_F(Validator, DuplicateKeyBeatsEarlierFieldDefect) {
 // ---- section 2: fields -------------------------------------------------------------------
 
 TEST_F(Validator, EachRequiredFieldIsRequired) {
-  const std::pair<std::string Rec::*, const char*> fields[] = {
-      {&Rec::session_id, "session_id"}, {&Rec::agent_id, "agent_id"},
-      {&Rec::timestamp, "timestamp"},   {&Rec::skill, "skill"},
-      {&Rec::task, "task"},             {&Rec::outcome, "outcome"}};
+  const std::pair<std::string Rec::*, const char*> fields[] = {{&Rec::session_id, "session_id"},
+                                                               {&Rec::agent_id, "agent_id"},
+                                                               {&Rec::timestamp, "timestamp"},
+                                                               {&Rec::skill, "skill"},
+                                                               {&Rec::task, "task"},
+                                                               {&Rec::outcome, "outcome"}};
   for (auto [member, name] : fields) {
     Rec r;
     r.*member = "";
@@ -360,9 +364,10 @@ TEST_F(Validator, EachRequiredFieldIsRequired) {
 
 TEST_F(Validator, WrongTypesNameExpectedAndFound) {
   Rec r;
-  r.extra = R"(,"issues_encountered":[{"type":"error","description":"a","resolved":true,"resolution":"b"},)"
-            R"({"type":"error","description":"a","resolved":false},)"
-            R"({"type":"error","description":"a","resolved":"yes"}])";
+  r.extra =
+      R"(,"issues_encountered":[{"type":"error","description":"a","resolved":true,"resolution":"b"},)"
+      R"({"type":"error","description":"a","resolved":false},)"
+      R"({"type":"error","description":"a","resolved":"yes"}])";
   Verdict v = check(r.str());
   EXPECT_EQ(v.reason, Reason::wrong_type);
   EXPECT_EQ(v.path, "issues_encountered[2].resolved");
@@ -462,15 +467,24 @@ TEST_F(Validator, EmptyValueAppliesToEveryNonEmptyField) {
 
 TEST_F(Validator, SessionIdFormatAndCalendar) {
   const std::pair<const char*, Reason> cases[] = {
-      {"sess-2024-02-29-a", Reason::none},         {"sess-2023-02-29-a", Reason::invalid_format},
-      {"sess-2000-02-29-a", Reason::none},         {"sess-1900-02-29-a", Reason::invalid_format},
-      {"sess-0000-02-29-a", Reason::none},         {"sess-2025-04-31-a", Reason::invalid_format},
-      {"sess-2025-13-01-a", Reason::invalid_format}, {"sess-2025-00-10-a", Reason::invalid_format},
-      {"sess-2025-12-00-a", Reason::invalid_format}, {"sess-2025-12-31-Z9", Reason::none},
-      {"sess-2025-01-01-", Reason::invalid_format}, {"sess-2025-01-01-a_b", Reason::invalid_format},
-      {"sess-2025-01-01-a-b", Reason::invalid_format}, {"SESS-2025-01-01-a", Reason::invalid_format},
-      {"sess-25-01-01-a", Reason::invalid_format},  {"", Reason::invalid_format},
-      {"sess-2025-1-01-a", Reason::invalid_format}, {"sess-2025-01-01-\u00e9", Reason::invalid_format},
+      {"sess-2024-02-29-a", Reason::none},
+      {"sess-2023-02-29-a", Reason::invalid_format},
+      {"sess-2000-02-29-a", Reason::none},
+      {"sess-1900-02-29-a", Reason::invalid_format},
+      {"sess-0000-02-29-a", Reason::none},
+      {"sess-2025-04-31-a", Reason::invalid_format},
+      {"sess-2025-13-01-a", Reason::invalid_format},
+      {"sess-2025-00-10-a", Reason::invalid_format},
+      {"sess-2025-12-00-a", Reason::invalid_format},
+      {"sess-2025-12-31-Z9", Reason::none},
+      {"sess-2025-01-01-", Reason::invalid_format},
+      {"sess-2025-01-01-a_b", Reason::invalid_format},
+      {"sess-2025-01-01-a-b", Reason::invalid_format},
+      {"SESS-2025-01-01-a", Reason::invalid_format},
+      {"sess-25-01-01-a", Reason::invalid_format},
+      {"", Reason::invalid_format},
+      {"sess-2025-1-01-a", Reason::invalid_format},
+      {"sess-2025-01-01-\u00e9", Reason::invalid_format},
   };
   for (auto [id, expected] : cases) {
     Rec r;
@@ -551,18 +565,26 @@ TEST_F(Validator, EnumsAreExactAndCaseSensitive) {
 
 TEST_F(Validator, ListedNumbersMustBeFiniteAndNotNegative) {
   const std::pair<const char*, Reason> cases[] = {
-      {"0", Reason::none},           {"-0", Reason::none},         {"-0.0", Reason::none},
-      {"-1e-400", Reason::none},     {"12.5", Reason::none},       {"1e308", Reason::none},
-      {"-1", Reason::out_of_range},  {"-0.001", Reason::out_of_range},
-      {"1e400", Reason::out_of_range}, {"-1e400", Reason::out_of_range},
+      {"0", Reason::none},
+      {"-0", Reason::none},
+      {"-0.0", Reason::none},
+      {"-1e-400", Reason::none},
+      {"12.5", Reason::none},
+      {"1e308", Reason::none},
+      {"-1", Reason::out_of_range},
+      {"-0.001", Reason::out_of_range},
+      {"1e400", Reason::out_of_range},
+      {"-1e400", Reason::out_of_range},
       {"123456789012345678901234567890", Reason::none},
   };
   for (auto [n, expected] : cases) {
     Rec r;
     r.extra = std::string(R"(,"duration_minutes":)") + n;
     EXPECT_EQ(reason(r), expected) << n;
-    r.extra = std::string(R"(,"issues_encountered":[{"type":"error","description":"d","resolved":false,"time_spent_minutes":)") +
-              n + "}]";
+    r.extra =
+        std::string(
+            R"(,"issues_encountered":[{"type":"error","description":"d","resolved":false,"time_spent_minutes":)") +
+        n + "}]";
     EXPECT_EQ(reason(r), expected) << "time_spent_minutes " << n;
   }
 }
