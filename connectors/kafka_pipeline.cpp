@@ -136,7 +136,7 @@ struct KafkaPipeline::Impl {
   std::size_t max_jobs = 4;
 
   processor::OffsetTracker tracker;
-  std::unordered_map<std::int32_t, std::int64_t> committed;  // last committed per partition
+  std::unordered_map<std::int32_t, std::int64_t> committed;  // last commit sent, per partition
   std::unordered_map<std::int32_t, bool> eof;                // assigned partitions: at end?
   std::unordered_set<Batch*> live;                           // produced, not all delivered
   std::unique_ptr<Batch> cur;                                // being filled
@@ -548,7 +548,14 @@ struct KafkaPipeline::Impl {
     co.partition_eof = s.stop_at_end;
     co.properties = s.consumer_properties;
     co.on_stats = [this](std::string_view json) { on_stats(json); };
-    co.on_commit = [this](bool ok) { metrics->on_commit(ok); };
+    co.on_commit = [this](bool ok) {
+      metrics->on_commit(ok);
+      // `committed` holds what was sent, so that unchanged offsets are not sent again.
+      // A commit the broker refused must be sent again, even if its partition gets
+      // no new record: forget what was sent. (This runs on the main thread, from the
+      // consumer's poll, like commit() itself.)
+      if (!ok) committed.clear();
+    };
     source = KafkaSource::create(
         co,
         [this](bool assign, rd_kafka_topic_partition_list_t* parts, bool lost) {
