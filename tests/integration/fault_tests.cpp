@@ -79,18 +79,9 @@ struct Cluster {
 };
 
 std::vector<InRecord> generated(std::size_t n, std::uint64_t seed) {
-  connectors::GeneratorOptions g;
-  g.seed = seed;
-  g.invalid_ratio = 0.1;
-  g.secret_ratio = 0.05;
-  connectors::SessionGenerator gen(g);
-  std::vector<InRecord> out(n);
-  std::string rec;
-  for (std::size_t i = 0; i < n; ++i) {
-    (void)gen.next(rec);
-    if (rec.size() > 100'000) rec = "{}";  // keep the 1 MiB too_large ones out
-    out[i].value = rec;
-    out[i].partition = static_cast<std::int32_t>(i % kParts);
+  auto out = testing::generated_inputs(n, seed, 0.1, 0.05, kParts);
+  for (auto& r : out) {
+    if (r.value->size() > 100'000) r.value = "{}";  // keep the 1 MiB too_large ones out
   }
   return out;
 }
@@ -188,9 +179,12 @@ TEST(KafkaPipelineFaults, HostileInputGoesToDeadLetterWithItsReason) {
   const std::string base =
       R"({"session_id":"sess-2025-02-01-abc","agent_id":"a","timestamp":"2025-02-01T14:30:00Z",)"
       R"("skill":{"name":"s"},"task":{"description":"d"},"outcome":{"success":true},"n":")";
-  auto padded = [&](std::size_t size) { return base + std::string(size - base.size() - 2, 'x') + "\"}"; };
+  auto padded = [&](std::size_t size) {
+    return base + std::string(size - base.size() - 2, 'x') + "\"}";
+  };
   std::string many_keys = "{";
-  for (int i = 0; i < 5000; ++i) many_keys += "\"k" + std::to_string(i) + "\":" + std::to_string(i) + ",";
+  for (int i = 0; i < 5000; ++i)
+    many_keys += "\"k" + std::to_string(i) + "\":" + std::to_string(i) + ",";
   std::string dup_keys = many_keys + "\"k0\":1}";
   many_keys.back() = '}';
   std::string huge_array = "[";
@@ -206,16 +200,16 @@ TEST(KafkaPipelineFaults, HostileInputGoesToDeadLetterWithItsReason) {
   };
   const std::size_t limit = c.settings.processor.max_record_bytes;
   std::vector<Case> cases = {
-      {std::nullopt, "empty_payload"},                 // tombstone
-      {std::string(), "empty_payload"},                // zero bytes
-      {std::string(" \t\r\n"), "empty_payload"},       // JSON whitespace only
-      {padded(limit), "none"},                         // exactly at the limit: valid
-      {padded(limit + 1), "too_large"},                // one byte over
-      {base + "\xc3\x28\"}", "invalid_utf8"},           // bad continuation byte
-      {base + "\xed\xa0\x80\"}", "invalid_utf8"},       // UTF-8 encoded surrogate
-      {garbage, "invalid_utf8"},                       // binary garbage
+      {std::nullopt, "empty_payload"},             // tombstone
+      {std::string(), "empty_payload"},            // zero bytes
+      {std::string(" \t\r\n"), "empty_payload"},   // JSON whitespace only
+      {padded(limit), "none"},                     // exactly at the limit: valid
+      {padded(limit + 1), "too_large"},            // one byte over
+      {base + "\xc3\x28\"}", "invalid_utf8"},      // bad continuation byte
+      {base + "\xed\xa0\x80\"}", "invalid_utf8"},  // UTF-8 encoded surrogate
+      {garbage, "invalid_utf8"},                   // binary garbage
       {std::string("{\"a\":1,\0}", 9), "malformed_json"},
-      {std::string(100'000, '['), "malformed_json"},   // deep and unbalanced
+      {std::string(100'000, '['), "malformed_json"},  // deep and unbalanced
       {std::string(65, '[') + std::string(65, ']'), "too_deep"},
       {std::string(50'000, '[') + std::string(50'000, ']'), "too_deep"},
       {huge_array, "not_an_object"},

@@ -3,14 +3,18 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
+
+#include "connectors/session_generator.h"
 
 namespace skillstream::testing {
 
@@ -38,6 +42,36 @@ struct OutRecord {
     return std::nullopt;
   }
 };
+
+// Polls `done` every 20 ms until it holds or `timeout` passes; true if it held.
+inline bool wait_for(const std::function<bool()>& done, std::chrono::seconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return done();
+}
+
+// `n` generated session logs with the generator's mix of defects and planted secrets,
+// round robin over `partitions` input partitions.
+inline std::vector<InRecord> generated_inputs(std::size_t n, std::uint64_t seed,
+                                              double invalid_ratio, double secret_ratio,
+                                              int partitions) {
+  connectors::GeneratorOptions g;
+  g.seed = seed;
+  g.invalid_ratio = invalid_ratio;
+  g.secret_ratio = secret_ratio;
+  connectors::SessionGenerator gen(g);
+  std::vector<InRecord> out(n);
+  std::string rec;
+  for (std::size_t i = 0; i < n; ++i) {
+    (void)gen.next(rec);
+    out[i].value = rec;
+    out[i].partition = static_cast<std::int32_t>(i % static_cast<std::size_t>(partitions));
+  }
+  return out;
+}
 
 inline rd_kafka_t* make_client(rd_kafka_type_t type,
                                const std::vector<std::pair<std::string, std::string>>& props) {

@@ -99,15 +99,6 @@ Reply get(std::uint16_t port, const std::string& path) {
   return {res->status, res->body};
 }
 
-bool wait_for(const std::function<bool()>& done, std::chrono::seconds timeout) {
-  auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return done();
-}
-
 // The value of one series, e.g. `skillstream_records_total{outcome="clean"}`.
 std::optional<double> value_of(const std::string& scrape, const std::string& series) {
   std::string needle = "\n" + series + " ";
@@ -120,22 +111,6 @@ double require(const std::string& scrape, const std::string& series) {
   auto v = value_of(scrape, series);
   EXPECT_TRUE(v.has_value()) << series;
   return v.value_or(-1);
-}
-
-std::vector<InRecord> make_inputs(std::size_t n, int partitions) {
-  connectors::GeneratorOptions g;
-  g.seed = 11;
-  g.invalid_ratio = 0.25;
-  g.secret_ratio = 0.1;
-  connectors::SessionGenerator gen(g);
-  std::vector<InRecord> out(n);
-  std::string rec;
-  for (std::size_t i = 0; i < n; ++i) {
-    (void)gen.next(rec);
-    out[i].value = rec;
-    out[i].partition = static_cast<std::int32_t>(i % static_cast<std::size_t>(partitions));
-  }
-  return out;
 }
 
 // What the scrape must say, from a direct RecordProcessor run over the inputs.
@@ -162,13 +137,13 @@ struct Expected {
 
 TEST(Observability, ScrapeMatchesWhatWasSentAndReadinessFollowsTheRun) {
   Broker b(3);
-  auto inputs = make_inputs(3000, 3);
+  auto inputs = testing::generated_inputs(3000, 11, 0.25, 0.1, 3);
   Expected want(inputs);
   Running run(b.settings("obs-1"));
   const std::uint16_t port = run.port();
   ASSERT_NE(port, 0);
-  EXPECT_TRUE(
-      wait_for([&] { return get(port, "/readyz").status == 200; }, std::chrono::seconds(15)))
+  EXPECT_TRUE(testing::wait_for([&] { return get(port, "/readyz").status == 200; },
+                                std::chrono::seconds(15)))
       << "not ready after assignment";
 
   std::atomic<bool> produced{false};
@@ -185,14 +160,15 @@ TEST(Observability, ScrapeMatchesWhatWasSentAndReadinessFollowsTheRun) {
                value_of(m, "skillstream_records_total{outcome=\"rejected\"}").value_or(0) ==
            static_cast<double>(inputs.size());
   };
-  EXPECT_TRUE(wait_for(delivered, std::chrono::seconds(30)));
+  EXPECT_TRUE(testing::wait_for(delivered, std::chrono::seconds(30)));
   producer.join();
   EXPECT_TRUE(produced);
   EXPECT_EQ(healthy, probes);
   EXPECT_EQ(get(port, "/readyz").status, 200);
   const std::string lag_series = "skillstream_consumer_lag_records{topic=\"in\",partition=\"0\"}";
   auto lag_caught_up = [&] { return value_of(get(port, "/metrics").body, lag_series) == 0.0; };
-  EXPECT_TRUE(wait_for(lag_caught_up, std::chrono::seconds(5))) << "no lag from the statistics";
+  EXPECT_TRUE(testing::wait_for(lag_caught_up, std::chrono::seconds(5)))
+      << "no lag from the statistics";
 
   run.stop();  // shutdown: readiness goes, the listener stays until destruction
   ASSERT_EQ(run.result.exit, connectors::PipelineExit::ok) << run.result.error;
@@ -236,7 +212,7 @@ TEST(Observability, TwoInstancesWithPortZeroGetOwnPortsAndBothTurnReady) {
   auto both_ready = [&] {
     return get(p1, "/readyz").status == 200 && get(p2, "/readyz").status == 200;
   };
-  EXPECT_TRUE(wait_for(both_ready, std::chrono::seconds(20)));
+  EXPECT_TRUE(testing::wait_for(both_ready, std::chrono::seconds(20)));
   EXPECT_EQ(get(p1, "/healthz").status, 200);
   EXPECT_EQ(get(p2, "/healthz").status, 200);
 }

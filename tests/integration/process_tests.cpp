@@ -108,15 +108,6 @@ std::string slurp(const std::string& path) {
   return ss.str();
 }
 
-bool wait_for(const std::function<bool()>& cond, std::chrono::seconds timeout) {
-  auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
-}
-
 std::string write_config(const std::string& dir, const std::string& brokers) {
   std::string path = dir + "/skillstream.toml";
   std::ofstream out(path);
@@ -125,22 +116,6 @@ std::string write_config(const std::string& dir, const std::string& brokers) {
       << "\"heartbeat.interval.ms\" = \"500\"\n\"fetch.wait.max.ms\" = \"10\"\n"
       << "[http]\naddr = \"127.0.0.1:0\"\n";  // instances side by side: a free port each
   return path;
-}
-
-std::vector<testing::InRecord> generated(std::size_t n, std::uint64_t seed, int partitions) {
-  connectors::GeneratorOptions g;
-  g.seed = seed;
-  g.invalid_ratio = 0.1;
-  g.secret_ratio = 0.05;
-  connectors::SessionGenerator gen(g);
-  std::vector<testing::InRecord> out(n);
-  std::string rec;
-  for (std::size_t i = 0; i < n; ++i) {
-    (void)gen.next(rec);
-    out[i].value = rec;
-    out[i].partition = static_cast<std::int32_t>(i % static_cast<std::size_t>(partitions));
-  }
-  return out;
 }
 
 std::int64_t total(const std::vector<std::int64_t>& v) {
@@ -166,7 +141,7 @@ TEST(SkillstreamProcess, TwoInstancesSplitPartitionsAndSurviveSigkillOfOne) {
       {SKILLSTREAM_BINARY, "run", "--config", config, "--instance-id", "B", "--workers", "1"},
       dir + "/b.log");
   // Both members own partitions once the cooperative rebalance settles.
-  ASSERT_TRUE(wait_for(
+  ASSERT_TRUE(testing::wait_for(
       [&] {
         return slurp(dir + "/a.log").find("assigned") != std::string::npos &&
                slurp(dir + "/b.log").find("assigned") != std::string::npos;
@@ -174,13 +149,13 @@ TEST(SkillstreamProcess, TwoInstancesSplitPartitionsAndSurviveSigkillOfOne) {
       std::chrono::seconds(30)))
       << slurp(dir + "/a.log") << slurp(dir + "/b.log");
 
-  auto first = generated(3000, 11, kParts);
+  auto first = testing::generated_inputs(3000, 11, 0.1, 0.05, kParts);
   testing::produce_all(brokers, "sessions.raw", first);
-  ASSERT_TRUE(wait_for(
+  ASSERT_TRUE(testing::wait_for(
       [&] { return total(testing::high_watermarks(brokers, "sessions.clean", kParts)) > 1000; },
       std::chrono::seconds(30)));
   b.kill_now();  // SIGKILL: its in-flight and uncommitted records are re-read by A
-  auto second = generated(3000, 12, kParts);
+  auto second = testing::generated_inputs(3000, 12, 0.1, 0.05, kParts);
   testing::produce_all(brokers, "sessions.raw", second);
   const std::int64_t inputs = static_cast<std::int64_t>(first.size() + second.size());
 
@@ -194,14 +169,14 @@ TEST(SkillstreamProcess, TwoInstancesSplitPartitionsAndSurviveSigkillOfOne) {
     }
     return static_cast<std::int64_t>(seen.size());
   };
-  ASSERT_TRUE(wait_for(
+  ASSERT_TRUE(testing::wait_for(
       [&] {
         return total(testing::high_watermarks(brokers, "sessions.clean", kParts)) +
                    total(testing::high_watermarks(brokers, "sessions.dlq", 2)) >=
                inputs;
       },
       std::chrono::seconds(60)));
-  ASSERT_TRUE(wait_for([&] { return covered() == inputs; }, std::chrono::seconds(30)));
+  ASSERT_TRUE(testing::wait_for([&] { return covered() == inputs; }, std::chrono::seconds(30)));
 
   ::kill(a.pid, SIGTERM);
   EXPECT_EQ(a.wait(std::chrono::seconds(30)), 0) << slurp(dir + "/a.log");
@@ -227,13 +202,13 @@ TEST(SkillstreamProcess, SigtermMidStreamLosesNothingAndExitsZero) {
   const std::string brokers = broker->bootstraps();
   const std::string dir = temp_dir();
   const std::string config = write_config(dir, brokers);
-  auto in = generated(12000, 21, kParts);
+  auto in = testing::generated_inputs(12000, 21, 0.1, 0.05, kParts);
   testing::produce_all(brokers, "sessions.raw", in);
 
   Child a = Child::spawn({SKILLSTREAM_BINARY, "run", "--config", config, "--workers", "1",
                           "--batch-max-records", "64"},
                          dir + "/a.log");
-  ASSERT_TRUE(wait_for(
+  ASSERT_TRUE(testing::wait_for(
       [&] { return total(testing::high_watermarks(brokers, "sessions.clean", kParts)) > 0; },
       std::chrono::seconds(30)));
   ::kill(a.pid, SIGTERM);
@@ -265,7 +240,7 @@ TEST(SkillstreamProcess, EndToEndWithKcatAndSkillstreamBroker) {
 
   // 400 generated sessions and 3 broken lines, one per line.
   // (kcat's own 1 MB message limit: leave out generated too_large records.)
-  auto in = generated(400, 31, 1);
+  auto in = testing::generated_inputs(400, 31, 0.1, 0.05, 1);
   std::size_t count = 3;
   {
     std::ofstream f(dir + "/in.jsonl");
