@@ -27,9 +27,10 @@ void log_summary(const connectors::PipelineStats& st) {
   const std::string rejects = processor::format_reasons(st.rejected);
   spdlog::info(
       "summary: read={} clean={} rejected=[{}] redacted secret={} email={} user_path={} "
-      "delivered={} undeliverable={} retries={} undelivered={} seconds={:.2f} records/s={:.0f}",
+      "delivered={} undeliverable={} retries={} undelivered={} seconds={:.2f} join_seconds={:.2f} "
+      "records/s={:.0f}",
       st.read, st.clean, rejects, st.redacted[0], st.redacted[1], st.redacted[2], st.delivered,
-      st.undeliverable, st.retries, st.undelivered, st.seconds,
+      st.undeliverable, st.retries, st.undelivered, st.seconds, st.join_seconds,
       st.seconds > 0 ? static_cast<double>(st.read) / st.seconds : 0.0);
 }
 

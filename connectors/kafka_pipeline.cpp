@@ -149,6 +149,7 @@ struct KafkaPipeline::Impl {
   std::size_t inflight_bytes = 0;
   bool paused = false;
   bool assigned_once = false;
+  Clock::time_point run_started = Clock::now();
   bool final_phase = false;  // purging: failed reports are released, not retried
   std::string halt_error;
   PipelineStats stats;
@@ -458,6 +459,9 @@ struct KafkaPipeline::Impl {
       }
       if (Status st = source->incremental_assign(parts); !st.ok()) spdlog::error("{}", st.error);
       if (paused && parts->cnt > 0) (void)rd_kafka_pause_partitions(source->handle(), parts);
+      if (!assigned_once) {
+        stats.join_seconds = std::chrono::duration<double>(Clock::now() - run_started).count();
+      }
       assigned_once = true;
       spdlog::info("assigned {} partition(s) of {}", ids.size(), s.input_topic);
       return;
@@ -523,6 +527,7 @@ struct KafkaPipeline::Impl {
   PipelineResult run(const std::atomic<bool>& stop) {
     PipelineResult result;
     const auto started = Clock::now();
+    run_started = started;
     std::string error;
     std::size_t workers = s.workers != 0 ? s.workers : std::thread::hardware_concurrency();
     workers = std::max<std::size_t>(workers, 1);

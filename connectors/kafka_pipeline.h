@@ -26,7 +26,8 @@ struct PipelineStats {
   std::uint64_t undeliverable = 0;  // refused for good: stub written (or halted)
   std::uint64_t retries = 0;        // re-produced after a failed delivery report
   std::uint64_t undelivered = 0;    // still not delivered when the run ended
-  double seconds = 0;
+  double seconds = 0;               // the whole run
+  double join_seconds = 0;          // from the start to the first assignment (the group join)
 };
 
 enum class PipelineExit : std::uint8_t {
