@@ -14,8 +14,8 @@
 #include "apps/commands.h"
 #include "apps/logging.h"
 #include "connectors/embedded_broker.h"
-#include "connectors/kafka_pipeline.h"
-#include "connectors/session_generator.h"
+#include "pipeline/kafka_pipeline.h"
+#include "generator/session_generator.h"
 #include "processor/privacy_scanner.h"
 
 namespace skillstream::apps {
@@ -61,11 +61,11 @@ std::size_t produce_sessions(const std::string& brokers, const std::string& topi
                                {"queue.buffering.max.messages", "200000"}},
                               error);
   if (rk == nullptr) return 0;
-  connectors::GeneratorOptions g;
+  generator::GeneratorOptions g;
   g.seed = o.seed;
   g.invalid_ratio = 0.10;
   g.secret_ratio = 0.05;
-  connectors::SessionGenerator gen(g);
+  generator::SessionGenerator gen(g);
   std::string rec;
   std::size_t bytes = 0;
   for (std::size_t i = 0; i < o.count; ++i) {
@@ -180,10 +180,10 @@ int run_demo(const DemoOptions& o) {
   std::fflush(stdout);
 
   auto patterns = processor::PrivacyScanner::compile_patterns();
-  connectors::KafkaPipeline pipeline(s, patterns);
+  pipeline::KafkaPipeline pipeline(s, patterns);
   std::atomic<bool> stop{false};
-  connectors::PipelineResult r = pipeline.run(stop);
-  if (r.exit != connectors::PipelineExit::ok) {
+  pipeline::PipelineResult r = pipeline.run(stop);
+  if (r.exit != pipeline::PipelineExit::ok) {
     std::fprintf(stderr, "skillstream demo: pipeline failed: %s\n", r.error.c_str());
     return 1;
   }

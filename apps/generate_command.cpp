@@ -12,7 +12,7 @@
 #include <CLI/CLI.hpp>
 
 #include "apps/commands.h"
-#include "connectors/session_generator.h"
+#include "generator/session_generator.h"
 
 namespace skillstream::apps {
 namespace {
@@ -73,11 +73,11 @@ int run_generate(const GenerateArgs& a) {
     }
   }
 
-  connectors::GeneratorOptions options;
+  generator::GeneratorOptions options;
   options.seed = a.seed;
   options.invalid_ratio = a.invalid_ratio;
   options.secret_ratio = a.secret_ratio;
-  connectors::SessionGenerator generator(options);
+  generator::SessionGenerator generator(options);
 
   BufferedOut out(stdout);
   std::unique_ptr<BufferedOut> labels;

@@ -13,7 +13,7 @@
 #include "apps/logging.h"
 #include "apps/signals.h"
 #include "config/load.h"
-#include "connectors/kafka_pipeline.h"
+#include "pipeline/kafka_pipeline.h"
 #include "processor/metrics.h"
 #include "processor/privacy_scanner.h"
 
@@ -23,7 +23,7 @@ namespace skillstream::apps {
 
 namespace {
 
-void log_summary(const connectors::PipelineStats& st) {
+void log_summary(const pipeline::PipelineStats& st) {
   const std::string rejects = processor::format_reasons(st.rejected);
   spdlog::info(
       "summary: read={} clean={} rejected=[{}] redacted secret={} email={} user_path={} "
@@ -49,17 +49,17 @@ int run_pipeline(config::Settings settings) {
   install_stop_signals();
   spdlog::info("skillstream run: {} -> {} / {} (group {}, instance {})", settings.input_topic,
                settings.clean_topic, settings.dlq_topic, settings.group, settings.instance_id);
-  connectors::KafkaPipeline pipeline(settings, patterns);
-  connectors::PipelineResult r = pipeline.run(g_stop_requested);
+  pipeline::KafkaPipeline pipeline(settings, patterns);
+  pipeline::PipelineResult r = pipeline.run(g_stop_requested);
   log_summary(r.stats);
   spdlog::default_logger()->flush();
   switch (r.exit) {
-    case connectors::PipelineExit::ok:
+    case pipeline::PipelineExit::ok:
       return 0;
-    case connectors::PipelineExit::failed:
+    case pipeline::PipelineExit::failed:
       std::fprintf(stderr, "skillstream run: %s\n", r.error.c_str());
       return 1;
-    case connectors::PipelineExit::undelivered:
+    case pipeline::PipelineExit::undelivered:
       std::fprintf(stderr, "skillstream run: %s\n", r.error.c_str());
       return 3;
   }

@@ -13,7 +13,7 @@
 #include <benchmark/benchmark.h>
 #include <simdjson.h>
 
-#include "connectors/session_generator.h"
+#include "generator/session_generator.h"
 #include "processor/metrics.h"
 #include "processor/privacy_scanner.h"
 #include "processor/record_processor.h"
@@ -31,11 +31,11 @@ struct Corpus {
   static const Corpus& get() {
     static const Corpus corpus = [] {
       Corpus c;
-      connectors::GeneratorOptions o;
+      generator::GeneratorOptions o;
       o.seed = 42;
       o.invalid_ratio = 0.0;
       o.secret_ratio = 0.02;
-      connectors::SessionGenerator gen(o);
+      generator::SessionGenerator gen(o);
       std::string record;
       for (int i = 0; i < 20'000; ++i) {
         gen.next(record);

@@ -14,8 +14,8 @@
 #include <gtest/gtest.h>
 
 #include "connectors/embedded_broker.h"
-#include "connectors/kafka_pipeline.h"
-#include "connectors/session_generator.h"
+#include "pipeline/kafka_pipeline.h"
+#include "generator/session_generator.h"
 #include "kafka_test_util.h"
 #include "processor/privacy_scanner.h"
 
@@ -61,9 +61,9 @@ struct Cluster {
     for (const char* t : {"in", "clean", "dlq"}) EXPECT_TRUE(broker->create_topic(t, kParts).ok());
   }
 
-  connectors::PipelineResult run(const std::atomic<bool>& stop) {
+  pipeline::PipelineResult run(const std::atomic<bool>& stop) {
     static auto patterns = processor::PrivacyScanner::compile_patterns();
-    connectors::KafkaPipeline pipeline(settings, patterns);
+    pipeline::KafkaPipeline pipeline(settings, patterns);
     return pipeline.run(stop);
   }
 
@@ -138,7 +138,7 @@ TEST(KafkaPipelineFaults, TransientProduceFetchAndCommitErrorsLoseNothing) {
   auto r = c.run(stop);
   stop = true;
   mover.join();
-  ASSERT_EQ(r.exit, connectors::PipelineExit::ok) << r.error;
+  ASSERT_EQ(r.exit, pipeline::PipelineExit::ok) << r.error;
   std::size_t dup = expect_none_lost(c);
   RecordProperty("duplicates", static_cast<int>(dup));
   EXPECT_EQ(testing::committed_offsets(c.settings.brokers, "fault-group", "in", kParts),
@@ -172,7 +172,7 @@ TEST(KafkaPipelineFaults, FailedAsyncCommitIsRetried) {
   });
   auto r = c.run(stop);
   stopper.join();
-  ASSERT_EQ(r.exit, connectors::PipelineExit::ok) << r.error;
+  ASSERT_EQ(r.exit, pipeline::PipelineExit::ok) << r.error;
   EXPECT_EQ(r.stats.delivered, in.size());
   EXPECT_EQ(testing::committed_offsets(c.settings.brokers, "fault-group", "in", kParts),
             testing::high_watermarks(c.settings.brokers, "in", kParts))
@@ -232,7 +232,7 @@ TEST(KafkaPipelineFaults, HostileInputGoesToDeadLetterWithItsReason) {
   testing::produce_all(c.settings.brokers, "in", in);
   std::atomic<bool> never{false};
   auto r = c.run(never);
-  ASSERT_EQ(r.exit, connectors::PipelineExit::ok) << r.error;
+  ASSERT_EQ(r.exit, pipeline::PipelineExit::ok) << r.error;
 
   std::map<std::pair<int, std::int64_t>, std::string> reasons;
   auto seen = c.seen(&reasons);

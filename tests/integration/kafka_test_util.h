@@ -14,7 +14,7 @@
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 
-#include "connectors/session_generator.h"
+#include "generator/session_generator.h"
 
 namespace skillstream::testing {
 
@@ -58,11 +58,11 @@ inline bool wait_for(const std::function<bool()>& done, std::chrono::seconds tim
 inline std::vector<InRecord> generated_inputs(std::size_t n, std::uint64_t seed,
                                               double invalid_ratio, double secret_ratio,
                                               int partitions) {
-  connectors::GeneratorOptions g;
+  generator::GeneratorOptions g;
   g.seed = seed;
   g.invalid_ratio = invalid_ratio;
   g.secret_ratio = secret_ratio;
-  connectors::SessionGenerator gen(g);
+  generator::SessionGenerator gen(g);
   std::vector<InRecord> out(n);
   std::string rec;
   for (std::size_t i = 0; i < n; ++i) {

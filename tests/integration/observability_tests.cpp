@@ -14,8 +14,8 @@
 #include <gtest/gtest.h>
 
 #include "connectors/embedded_broker.h"
-#include "connectors/kafka_pipeline.h"
-#include "connectors/session_generator.h"
+#include "pipeline/kafka_pipeline.h"
+#include "generator/session_generator.h"
 #include "kafka_test_util.h"
 #include "processor/privacy_scanner.h"
 #include "processor/record_processor.h"
@@ -63,9 +63,9 @@ struct Broker {
 
 // A pipeline running on its own thread until stop() (or the end of the test).
 struct Running {
-  connectors::KafkaPipeline pipeline;
+  pipeline::KafkaPipeline pipeline;
   std::atomic<bool> stop_flag{false};
-  connectors::PipelineResult result;
+  pipeline::PipelineResult result;
   std::thread thread;
 
   explicit Running(config::Settings s) : pipeline(std::move(s), patterns()) {
@@ -171,7 +171,7 @@ TEST(Observability, ScrapeMatchesWhatWasSentAndReadinessFollowsTheRun) {
       << "no lag from the statistics";
 
   run.stop();  // shutdown: readiness goes, the listener stays until destruction
-  ASSERT_EQ(run.result.exit, connectors::PipelineExit::ok) << run.result.error;
+  ASSERT_EQ(run.result.exit, pipeline::PipelineExit::ok) << run.result.error;
   EXPECT_EQ(get(port, "/readyz").status, 503);
   EXPECT_EQ(get(port, "/healthz").status, 200);
 

@@ -12,8 +12,8 @@
 #include <openssl/sha.h>
 
 #include "connectors/embedded_broker.h"
-#include "connectors/kafka_pipeline.h"
-#include "connectors/session_generator.h"
+#include "pipeline/kafka_pipeline.h"
+#include "generator/session_generator.h"
 #include "kafka_test_util.h"
 #include "processor/privacy_scanner.h"
 #include "processor/record_processor.h"
@@ -53,9 +53,9 @@ struct Cluster {
     EXPECT_TRUE(broker->create_topic("dlq", kOutParts).ok());
   }
 
-  connectors::PipelineResult run(std::atomic<bool>* stop = nullptr) {
+  pipeline::PipelineResult run(std::atomic<bool>* stop = nullptr) {
     std::atomic<bool> never{false};
-    connectors::KafkaPipeline pipeline(settings, patterns());
+    pipeline::KafkaPipeline pipeline(settings, patterns());
     return pipeline.run(stop != nullptr ? *stop : never);
   }
 
@@ -74,11 +74,11 @@ struct Cluster {
 
 // Generated records spread round robin over the input partitions, plus edge cases.
 std::vector<InRecord> make_inputs(std::size_t n, std::uint64_t seed) {
-  connectors::GeneratorOptions g;
+  generator::GeneratorOptions g;
   g.seed = seed;
   g.invalid_ratio = 0.2;
   g.secret_ratio = 0.1;
-  connectors::SessionGenerator gen(g);
+  generator::SessionGenerator gen(g);
   std::vector<InRecord> out;
   std::string rec;
   for (std::size_t i = 0; i < n; ++i) {
@@ -126,7 +126,7 @@ TEST(KafkaPipeline, RoutesEveryRecordToExactlyOneTopicWithHeaders) {
   auto inputs = make_inputs(3000, 7);
   testing::produce_all(c.settings.brokers, "in", inputs);
   auto result = c.run();
-  ASSERT_EQ(result.exit, connectors::PipelineExit::ok) << result.error;
+  ASSERT_EQ(result.exit, pipeline::PipelineExit::ok) << result.error;
   EXPECT_EQ(result.stats.read, inputs.size());
   EXPECT_EQ(result.stats.delivered, inputs.size());
 
@@ -207,14 +207,14 @@ TEST(KafkaPipeline, RestartResumesFromCommittedOffsets) {
   auto first = make_inputs(500, 1);
   testing::produce_all(c.settings.brokers, "in", first);
   auto r1 = c.run();
-  ASSERT_EQ(r1.exit, connectors::PipelineExit::ok) << r1.error;
+  ASSERT_EQ(r1.exit, pipeline::PipelineExit::ok) << r1.error;
   EXPECT_EQ(r1.stats.read, first.size());
 
   auto second = make_inputs(300, 2);
   testing::produce_all(c.settings.brokers, "in", second);
   c.settings.instance_id = "it-2";
   auto r2 = c.run();
-  ASSERT_EQ(r2.exit, connectors::PipelineExit::ok) << r2.error;
+  ASSERT_EQ(r2.exit, pipeline::PipelineExit::ok) << r2.error;
   EXPECT_EQ(r2.stats.read, second.size());  // nothing read twice
 
   auto outputs = c.outputs();
@@ -237,7 +237,7 @@ TEST(KafkaPipeline, RecordRefusedForGoodBecomesUndeliverableStub) {
   in[2].partition = 0;
   testing::produce_all(c.settings.brokers, "in", in);
   auto r = c.run();
-  ASSERT_EQ(r.exit, connectors::PipelineExit::ok) << r.error;
+  ASSERT_EQ(r.exit, pipeline::PipelineExit::ok) << r.error;
   EXPECT_EQ(r.stats.undeliverable, 1u);
 
   auto dlq = testing::read_all(c.settings.brokers, "dlq", kOutParts);
@@ -271,7 +271,7 @@ TEST(KafkaPipeline, OnUndeliverableHaltFailsAndCommitsOnlyTheDeliveredPrefix) {
   for (auto& r : in) r.partition = 0;
   testing::produce_all(c.settings.brokers, "in", in);
   auto r = c.run();
-  EXPECT_EQ(r.exit, connectors::PipelineExit::failed);
+  EXPECT_EQ(r.exit, pipeline::PipelineExit::failed);
   EXPECT_NE(r.error.find("refused"), std::string::npos) << r.error;
   EXPECT_EQ(testing::committed_offsets(c.settings.brokers, "it-group", "in", kInParts)[0], 1);
 }
@@ -293,13 +293,13 @@ TEST(KafkaPipeline, StopMidStreamLosesNothing) {
   });
   auto r1 = c.run(&stop);
   stopper.join();
-  ASSERT_EQ(r1.exit, connectors::PipelineExit::ok) << r1.error;
+  ASSERT_EQ(r1.exit, pipeline::PipelineExit::ok) << r1.error;
   EXPECT_GT(r1.stats.read, 0u);
   EXPECT_EQ(r1.stats.delivered, r1.stats.read);  // drained before exit
 
   c.settings.stop_at_end = true;
   auto r2 = c.run();
-  ASSERT_EQ(r2.exit, connectors::PipelineExit::ok) << r2.error;
+  ASSERT_EQ(r2.exit, pipeline::PipelineExit::ok) << r2.error;
   std::set<SourceId> seen;
   std::size_t duplicates = 0;
   for (const auto& o : c.outputs()) duplicates += seen.insert(source_of(o)).second ? 0 : 1;

@@ -18,7 +18,7 @@
 #include <gtest/gtest.h>
 
 #include "connectors/embedded_broker.h"
-#include "connectors/session_generator.h"
+#include "generator/session_generator.h"
 #include "kafka_test_util.h"
 
 namespace skillstream {

@@ -1,4 +1,4 @@
-#include "connectors/http_server.h"
+#include "pipeline/http_server.h"
 
 #include <charconv>
 #include <chrono>
@@ -7,7 +7,7 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
-namespace skillstream::connectors {
+namespace skillstream::pipeline {
 
 namespace {
 
@@ -67,4 +67,4 @@ std::unique_ptr<HttpServer> HttpServer::start(const std::string& addr, std::vect
   return self;
 }
 
-}  // namespace skillstream::connectors
+}  // namespace skillstream::pipeline

@@ -1,4 +1,4 @@
-#include "connectors/session_generator.h"
+#include "generator/session_generator.h"
 
 #include <algorithm>
 #include <array>
@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-namespace skillstream::connectors {
+namespace skillstream::generator {
 namespace {
 
 using processor::KindSet;
@@ -2376,4 +2376,4 @@ SessionGenerator::~SessionGenerator() = default;
 
 GeneratedLabel SessionGenerator::next(std::string& out) { return impl_->next(out); }
 
-}  // namespace skillstream::connectors
+}  // namespace skillstream::generator

@@ -11,7 +11,7 @@ namespace httplib {
 class Server;
 }
 
-namespace skillstream::connectors {
+namespace skillstream::pipeline {
 
 // A small HTTP/1.1 listener (cpp-httplib) for GET endpoints: /metrics, /healthz,
 // /readyz. Owns the listening socket and two handler threads.
@@ -48,4 +48,4 @@ class HttpServer {
   std::uint16_t port_ = 0;
 };
 
-}  // namespace skillstream::connectors
+}  // namespace skillstream::pipeline

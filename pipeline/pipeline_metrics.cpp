@@ -1,8 +1,8 @@
-#include "connectors/pipeline_metrics.h"
+#include "pipeline/pipeline_metrics.h"
 
 #include <fmt/format.h>
 
-namespace skillstream::connectors {
+namespace skillstream::pipeline {
 
 using processor::Labels;
 using processor::PromWriter;
@@ -200,4 +200,4 @@ std::string SummaryLog::next(const PipelineMetrics& m, PipelineMetrics::Clock::t
   return line;
 }
 
-}  // namespace skillstream::connectors
+}  // namespace skillstream::pipeline

@@ -14,7 +14,7 @@ namespace skillstream::processor {
 class PrivacyPatterns;
 }
 
-namespace skillstream::connectors {
+namespace skillstream::pipeline {
 
 struct PipelineStats {
   std::uint64_t read = 0;                                         // records consumed
@@ -80,4 +80,4 @@ class KafkaPipeline {
 // "skillstream" version written in the skillstream.version header.
 std::string_view skillstream_version() noexcept;
 
-}  // namespace skillstream::connectors
+}  // namespace skillstream::pipeline

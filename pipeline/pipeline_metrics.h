@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "connectors/kafka_stats.h"
+#include "pipeline/kafka_stats.h"
 #include "processor/metrics.h"
 
-namespace skillstream::connectors {
+namespace skillstream::pipeline {
 
 // Every metric of `skillstream run` (docs/metrics.md), its health and readiness.
 //
@@ -100,4 +100,4 @@ class SummaryLog {
   PipelineMetrics::Totals last_;
 };
 
-}  // namespace skillstream::connectors
+}  // namespace skillstream::pipeline

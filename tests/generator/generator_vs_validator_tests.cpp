@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "connectors/session_generator.h"
+#include "generator/session_generator.h"
 #include "processor/privacy_scanner.h"
 #include "processor/record_processor.h"
 
@@ -19,7 +19,7 @@ std::string excerpt(const std::string& record) {
   return record.size() <= 600 ? record : record.substr(0, 600) + "...";
 }
 
-void check_generated(const connectors::GeneratorOptions& gen_options, int count) {
+void check_generated(const generator::GeneratorOptions& gen_options, int count) {
   const auto patterns = processor::PrivacyScanner::compile_patterns();
   processor::ProcessorOptions options;  // the defaults the labels assume
   options.max_record_bytes = gen_options.max_record_bytes;
@@ -34,7 +34,7 @@ void check_generated(const connectors::GeneratorOptions& gen_options, int count)
   reject_options.privacy = processor::PrivacyPolicy::reject;
   processor::RecordProcessor reject(reject_options, patterns);
 
-  connectors::SessionGenerator gen(gen_options);
+  generator::SessionGenerator gen(gen_options);
   std::string record;
   std::string redacted;
   int mismatches = 0;
@@ -85,7 +85,7 @@ void check_generated(const connectors::GeneratorOptions& gen_options, int count)
 }
 
 TEST(GeneratorVsValidator, GeneratedVerdictsMatchValidator) {
-  connectors::GeneratorOptions o;
+  generator::GeneratorOptions o;
   o.seed = 20250201;
   o.invalid_ratio = 0.5;
   o.secret_ratio = 0.3;
@@ -93,13 +93,13 @@ TEST(GeneratorVsValidator, GeneratedVerdictsMatchValidator) {
 }
 
 TEST(GeneratorVsValidator, BenchmarkMixMatchesValidator) {
-  connectors::GeneratorOptions o;  // the defaults of `skillstream generate`
+  generator::GeneratorOptions o;  // the defaults of `skillstream generate`
   o.invalid_ratio = 0.1;
   check_generated(o, 10000);
 }
 
 TEST(GeneratorVsValidator, AllDefectsMatchValidator) {
-  connectors::GeneratorOptions o;
+  generator::GeneratorOptions o;
   o.seed = 77;
   o.invalid_ratio = 1.0;
   o.max_record_bytes = 64 * 1024;  // small too_large records, same rules

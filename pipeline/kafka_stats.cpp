@@ -1,10 +1,10 @@
-#include "connectors/kafka_stats.h"
+#include "pipeline/kafka_stats.h"
 
 #include <charconv>
 
 #include <simdjson.h>
 
-namespace skillstream::connectors {
+namespace skillstream::pipeline {
 
 namespace {
 
@@ -49,4 +49,4 @@ bool parse_consumer_stats(std::string_view json, std::string_view topic, Consume
   return true;
 }
 
-}  // namespace skillstream::connectors
+}  // namespace skillstream::pipeline

@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-namespace skillstream::connectors {
+namespace skillstream::pipeline {
 
 // What the pipeline reads from a consumer's statistics JSON (librdkafka's stats_cb,
 // every statistics.interval.ms; see librdkafka's STATISTICS.md).
@@ -27,4 +27,4 @@ struct ConsumerStats {
 [[nodiscard]] bool parse_consumer_stats(std::string_view json, std::string_view topic,
                                         ConsumerStats& out);
 
-}  // namespace skillstream::connectors
+}  // namespace skillstream::pipeline

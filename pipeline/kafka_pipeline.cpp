@@ -1,4 +1,4 @@
-#include "connectors/kafka_pipeline.h"
+#include "pipeline/kafka_pipeline.h"
 
 #include <algorithm>
 #include <cassert>
@@ -15,11 +15,11 @@
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
-#include "connectors/http_server.h"
+#include "pipeline/http_server.h"
 #include "connectors/kafka_sink.h"
 #include "connectors/kafka_source.h"
-#include "connectors/kafka_stats.h"
-#include "connectors/pipeline_metrics.h"
+#include "pipeline/kafka_stats.h"
+#include "pipeline/pipeline_metrics.h"
 #include "processor/offset_tracker.h"
 #include "processor/privacy_scanner.h"
 #include "processor/record_processor.h"
@@ -29,7 +29,7 @@
 #define SKILLSTREAM_VERSION "0.0.0"
 #endif
 
-namespace skillstream::connectors {
+namespace skillstream::pipeline {
 
 std::string_view skillstream_version() noexcept { return SKILLSTREAM_VERSION; }
 
@@ -37,6 +37,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using processor::Reason;
+using connectors::KafkaSink;
+using connectors::KafkaSinkOptions;
+using connectors::KafkaSource;
+using connectors::KafkaSourceOptions;
+using connectors::OutRecord;
+using connectors::Status;
+using connectors::is_permanent_delivery_error;
 
 struct Batch;
 
@@ -699,4 +706,4 @@ PipelineResult KafkaPipeline::run(const std::atomic<bool>& stop) { return impl_-
 
 std::uint16_t KafkaPipeline::http_port() const noexcept { return impl_->http_port.load(); }
 
-}  // namespace skillstream::connectors
+}  // namespace skillstream::pipeline

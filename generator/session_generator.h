@@ -7,7 +7,7 @@
 #include "processor/privacy_kind.h"
 #include "processor/reason.h"
 
-namespace skillstream::connectors {
+namespace skillstream::generator {
 
 struct GeneratorOptions {
   std::uint64_t seed = 1;
@@ -41,4 +41,4 @@ class SessionGenerator {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace skillstream::connectors
+}  // namespace skillstream::generator

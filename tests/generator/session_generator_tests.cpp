@@ -1,4 +1,4 @@
-#include "connectors/session_generator.h"
+#include "generator/session_generator.h"
 
 #include <gtest/gtest.h>
 #include <simdjson.h>
@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-namespace skillstream::connectors {
+namespace skillstream::generator {
 namespace {
 
 using processor::Reason;
@@ -279,4 +279,4 @@ TEST_F(GenerateCommand, UnwritableLabelsFileIsAnIoError) {
 }
 
 }  // namespace
-}  // namespace skillstream::connectors
+}  // namespace skillstream::generator
