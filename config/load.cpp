@@ -318,6 +318,12 @@ const SettingSpec setting_specs[] = {
        return read_unsigned(in, 1, int_max, s.max_inflight_bytes);
      },
      [](const Settings& s) { return std::to_string(s.max_inflight_bytes); }},
+    {"pipeline", "max_inflight_records", "max-inflight-records",
+     "consumption pauses above this many records in flight", Kind::integer,
+     [](Settings& s, const Input& in) {
+       return read_unsigned(in, 1, int_max, s.max_inflight_records);
+     },
+     [](const Settings& s) { return std::to_string(s.max_inflight_records); }},
     {"pipeline", "batch_max_records", "batch-max-records", "records per batch handed to a worker",
      Kind::integer,
      [](Settings& s, const Input& in) {

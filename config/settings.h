@@ -40,6 +40,9 @@ struct Settings {
 
   // [pipeline]
   std::size_t max_inflight_bytes = 256u << 20;  // consumption pauses above this
+  // Also pauses above this many records read and not acknowledged: below librdkafka's
+  // queue.buffering.max.messages (100000), so a stalled output fills our queue, not its.
+  std::size_t max_inflight_records = 50'000;
   std::size_t batch_max_records = 512;          // records per batch handed to a worker
   bool key_from_session_id = true;              // clean records without a key get session_id as key
   OnUndeliverable on_undeliverable = OnUndeliverable::dead_letter;

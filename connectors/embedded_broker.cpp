@@ -47,7 +47,7 @@ std::unique_ptr<EmbeddedBroker> EmbeddedBroker::start(int brokers, std::string& 
 namespace {
 Status from_err(rd_kafka_resp_err_t err, std::string_view what) {
   if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status::success();
-  return Status::failure(fmt::format("{}: {}", what, rd_kafka_err2str(err)));
+  return Status::failure(Errc::kafka, fmt::format("{}: {}", what, rd_kafka_err2str(err)));
 }
 }  // namespace
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "connectors/status.h"
+#include "connectors/errors.h"
 
 struct rd_kafka_s;
 struct rd_kafka_mock_cluster_s;

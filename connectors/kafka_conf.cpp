@@ -27,7 +27,7 @@ Status apply_properties(rd_kafka_conf_t* conf, const KafkaProperties& properties
   for (const auto& [name, value] : properties) {
     if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr, sizeof errstr) !=
         RD_KAFKA_CONF_OK) {
-      return Status::failure(fmt::format("{}: {}", name, errstr));
+      return Status::failure(Errc::config, fmt::format("{}: {}", name, errstr));
     }
   }
   rd_kafka_conf_set_log_cb(conf, log_to_spdlog);

@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "connectors/status.h"
+#include "connectors/errors.h"
 
 struct rd_kafka_conf_s;
 struct rd_kafka_s;

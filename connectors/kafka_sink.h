@@ -2,14 +2,15 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <librdkafka/rdkafka.h>
 
+#include "connectors/errors.h"
 #include "connectors/kafka_conf.h"
-#include "connectors/status.h"
+#include "connectors/out_record.h"
 
 namespace skillstream::connectors {
 
@@ -22,46 +23,39 @@ struct KafkaSinkOptions {
   KafkaProperties properties;                // passthrough, applied after the defaults
 };
 
-// One record to write. The value and key are NOT copied: they must stay valid until
-// the delivery report for `opaque` has been handed to the DeliveryFn.
-struct OutRecord {
-  bool dead_letter = false;  // dead-letter topic, else clean topic
-  const void* value = nullptr;
-  std::size_t value_size = 0;
-  const void* key = nullptr;
-  std::size_t key_size = 0;
-  std::int64_t timestamp_ms = 0;          // 0: now
-  rd_kafka_headers_t* headers = nullptr;  // owned by the sink once produce() succeeds
-  void* opaque = nullptr;                 // handed back with the delivery report
+// One delivery report, as librdkafka gave it.
+struct DeliveryReport {
+  rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+  void* opaque = nullptr;
 };
 
 // The output side: ONE idempotent producer (acks=all, murmur2_random partitioner)
-// for the clean and dead-letter topics. Delivery reports are served by poll() on
-// the calling thread and passed to `on_delivery(err, opaque)`.
+// for the clean and dead-letter topics. It never blocks and never re-enters its
+// caller: produce() returns QUEUE_FULL as is, and delivery reports are collected by
+// poll() into a list the caller handles at one point of its loop.
 //
-// Threads: produce() and poll() from one thread (the pipeline's main thread).
+// Threads: every call from one thread (the pipeline's main thread).
 class KafkaSink {
  public:
-  using DeliveryFn = std::function<void(rd_kafka_resp_err_t err, void* opaque)>;
-
   ~KafkaSink();
   KafkaSink(const KafkaSink&) = delete;
   KafkaSink& operator=(const KafkaSink&) = delete;
 
-  static std::unique_ptr<KafkaSink> create(const KafkaSinkOptions& options, DeliveryFn on_delivery,
-                                           std::string& error);
+  [[nodiscard]] static Result<std::unique_ptr<KafkaSink>> create(const KafkaSinkOptions& options);
 
-  // Queues one record. When the local queue is full, serves delivery reports and
-  // retries (never drops). Any other error (e.g. MSG_SIZE_TOO_LARGE) is returned:
-  // then the headers stay owned by the caller.
-  [[nodiscard]] rd_kafka_resp_err_t produce(OutRecord& record);
-  // Serves delivery reports; returns how many were served.
-  int poll(int timeout_ms);
+  // Queues one record (value and key are borrowed until its delivery report; headers
+  // are copied). NO_ERROR, or librdkafka's error: __QUEUE_FULL (keep the record,
+  // poll, produce it again), MSG_SIZE_TOO_LARGE (the client's size check), ...
+  [[nodiscard]] rd_kafka_resp_err_t produce(const OutRecord& record);
+  // Serves librdkafka's callbacks for up to `timeout_ms`; delivery reports are
+  // appended to `reports`.
+  void poll(int timeout_ms, std::vector<DeliveryReport>& reports);
   // Records queued or in flight.
   [[nodiscard]] int outstanding() const;
   // Drops every queued and in-flight record (their reports come with a purge error).
   void purge();
 
+  [[nodiscard]] std::size_t message_max_bytes() const noexcept { return message_max_bytes_; }
   [[nodiscard]] const KafkaErrors& errors() const noexcept { return errors_; }
 
  private:
@@ -69,11 +63,9 @@ class KafkaSink {
   rd_kafka_t* rk_ = nullptr;
   rd_kafka_topic_t* clean_ = nullptr;
   rd_kafka_topic_t* dlq_ = nullptr;
-  DeliveryFn on_delivery_;
+  std::vector<DeliveryReport> reports_;  // collected by the callback during poll()
+  std::size_t message_max_bytes_ = 0;
   KafkaErrors errors_;
 };
-
-// True when the broker (or the client) will never accept the record as it is.
-[[nodiscard]] bool is_permanent_delivery_error(rd_kafka_resp_err_t err) noexcept;
 
 }  // namespace skillstream::connectors

@@ -8,12 +8,12 @@ namespace skillstream::connectors {
 
 KafkaSource::~KafkaSource() {
   if (rk_ == nullptr) return;
-  close();
-  rd_kafka_destroy(rk_);
+  if (!closed_) close();
+  rd_kafka_destroy_flags(rk_, close_incomplete_ ? RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE : 0);
 }
 
-std::unique_ptr<KafkaSource> KafkaSource::create(const KafkaSourceOptions& options,
-                                                 RebalanceFn on_rebalance, std::string& error) {
+Result<std::unique_ptr<KafkaSource>> KafkaSource::create(const KafkaSourceOptions& options,
+                                                         RebalanceFn on_rebalance) {
   KafkaProperties props = {
       {"bootstrap.servers", options.brokers},
       {"group.id", options.group},
@@ -34,8 +34,7 @@ std::unique_ptr<KafkaSource> KafkaSource::create(const KafkaSourceOptions& optio
 
   if (Status s = apply_properties(conf, props); !s.ok()) {
     rd_kafka_conf_destroy(conf);
-    error = fmt::format("consumer property {}", s.error);
-    return nullptr;
+    return Status::failure(s.code, fmt::format("consumer property {}", s.error));
   }
   source->topic_ = options.topic;
   source->on_rebalance_ = std::move(on_rebalance);
@@ -48,8 +47,7 @@ std::unique_ptr<KafkaSource> KafkaSource::create(const KafkaSourceOptions& optio
   source->rk_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
   if (source->rk_ == nullptr) {
     rd_kafka_conf_destroy(conf);
-    error = fmt::format("consumer: {}", errstr);
-    return nullptr;
+    return Status::failure(Errc::client, fmt::format("consumer: {}", errstr));
   }
   rd_kafka_poll_set_consumer(source->rk_);
   return source;
@@ -102,7 +100,7 @@ Status KafkaSource::subscribe() {
   rd_kafka_topic_partition_list_add(topics, topic_.c_str(), RD_KAFKA_PARTITION_UA);
   rd_kafka_resp_err_t err = rd_kafka_subscribe(rk_, topics);
   rd_kafka_topic_partition_list_destroy(topics);
-  if (err) return Status::failure(fmt::format("subscribe {}: {}", topic_, rd_kafka_err2str(err)));
+  if (err) return Status::failure(Errc::kafka, fmt::format("subscribe {}: {}", topic_, rd_kafka_err2str(err)));
   return Status::success();
 }
 
@@ -112,7 +110,7 @@ rd_kafka_message_t* KafkaSource::poll(int timeout_ms) {
 
 Status KafkaSource::incremental_assign(const rd_kafka_topic_partition_list_t* partitions) {
   if (rd_kafka_error_t* e = rd_kafka_incremental_assign(rk_, partitions)) {
-    Status s = Status::failure(fmt::format("assign: {}", rd_kafka_error_string(e)));
+    Status s = Status::failure(Errc::kafka, fmt::format("assign: {}", rd_kafka_error_string(e)));
     rd_kafka_error_destroy(e);
     return s;
   }
@@ -121,25 +119,79 @@ Status KafkaSource::incremental_assign(const rd_kafka_topic_partition_list_t* pa
 
 Status KafkaSource::incremental_unassign(const rd_kafka_topic_partition_list_t* partitions) {
   if (rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk_, partitions)) {
-    Status s = Status::failure(fmt::format("unassign: {}", rd_kafka_error_string(e)));
+    Status s = Status::failure(Errc::kafka, fmt::format("unassign: {}", rd_kafka_error_string(e)));
     rd_kafka_error_destroy(e);
     return s;
   }
   return Status::success();
 }
 
-Status KafkaSource::commit(const std::vector<std::pair<std::int32_t, std::int64_t>>& offsets,
-                           bool async) {
-  if (offsets.empty()) return Status::success();
+namespace {
+
+rd_kafka_topic_partition_list_t* offset_list(
+    const std::string& topic, const std::vector<std::pair<std::int32_t, std::int64_t>>& offsets) {
   rd_kafka_topic_partition_list_t* list =
       rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size()));
   for (const auto& [partition, offset] : offsets) {
-    rd_kafka_topic_partition_list_add(list, topic_.c_str(), partition)->offset = offset;
+    rd_kafka_topic_partition_list_add(list, topic.c_str(), partition)->offset = offset;
   }
-  rd_kafka_resp_err_t err = rd_kafka_commit(rk_, list, async ? 1 : 0);
+  return list;
+}
+
+struct CommitWait {
+  bool done = false;
+  rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+};
+
+}  // namespace
+
+Status KafkaSource::commit_within(
+    const std::vector<std::pair<std::int32_t, std::int64_t>>& offsets,
+    std::chrono::milliseconds timeout) {
+  if (offsets.empty()) return Status::success();
+  rd_kafka_topic_partition_list_t* list = offset_list(topic_, offsets);
+  rd_kafka_queue_t* q = rd_kafka_queue_new(rk_);
+  CommitWait wait;
+  rd_kafka_resp_err_t err = rd_kafka_commit_queue(
+      rk_, list, q,
+      [](rd_kafka_t*, rd_kafka_resp_err_t e, rd_kafka_topic_partition_list_t* parts, void* opaque) {
+        auto* w = static_cast<CommitWait*>(opaque);
+        w->done = true;
+        w->err = e;
+        for (int i = 0; e == RD_KAFKA_RESP_ERR_NO_ERROR && parts != nullptr && i < parts->cnt; ++i) {
+          if (parts->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR) w->err = parts->elems[i].err;
+        }
+      },
+      &wait);
+  rd_kafka_topic_partition_list_destroy(list);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (err == RD_KAFKA_RESP_ERR_NO_ERROR && !wait.done &&
+         std::chrono::steady_clock::now() < deadline) {
+    rd_kafka_queue_poll_callback(q, 10);
+  }
+  // The callback may still fire after a timeout: keep `wait` alive by draining with
+  // the queue destroyed first (librdkafka then drops the pending callback).
+  rd_kafka_queue_destroy(q);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Status::failure(Errc::kafka, fmt::format("commit: {}", rd_kafka_err2str(err)));
+  }
+  if (!wait.done) {
+    return Status::failure(Errc::kafka, fmt::format("commit: no answer within {} ms",
+                                                    timeout.count()));
+  }
+  if (wait.err != RD_KAFKA_RESP_ERR_NO_ERROR && wait.err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+    return Status::failure(Errc::kafka, fmt::format("commit: {}", rd_kafka_err2str(wait.err)));
+  }
+  return Status::success();
+}
+
+Status KafkaSource::commit(const std::vector<std::pair<std::int32_t, std::int64_t>>& offsets) {
+  if (offsets.empty()) return Status::success();
+  rd_kafka_topic_partition_list_t* list = offset_list(topic_, offsets);
+  rd_kafka_resp_err_t err = rd_kafka_commit(rk_, list, 1);
   rd_kafka_topic_partition_list_destroy(list);
   if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
-    return Status::failure(fmt::format("commit: {}", rd_kafka_err2str(err)));
+    return Status::failure(Errc::kafka, fmt::format("commit: {}", rd_kafka_err2str(err)));
   }
   return Status::success();
 }
@@ -160,12 +212,37 @@ void KafkaSource::resume_all() {
   }
 }
 
-void KafkaSource::close() {
-  if (closed_ || rk_ == nullptr) return;
+bool KafkaSource::close(std::chrono::milliseconds timeout) {
+  if (closed_ || rk_ == nullptr) return true;
   closed_ = true;
-  if (rd_kafka_resp_err_t err = rd_kafka_consumer_close(rk_)) {
-    spdlog::warn("consumer close: {}", rd_kafka_err2str(err));
+  rd_kafka_queue_t* q = rd_kafka_queue_new(rk_);
+  if (rd_kafka_error_t* e = rd_kafka_consumer_close_queue(rk_, q)) {
+    spdlog::warn("consumer close: {}", rd_kafka_error_string(e));
+    rd_kafka_error_destroy(e);
+    rd_kafka_queue_destroy(q);
+    close_incomplete_ = true;
+    return false;
   }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!rd_kafka_consumer_closed(rk_) && std::chrono::steady_clock::now() < deadline) {
+    // Events, not callbacks: the consumer's queue (fetched messages included) is
+    // forwarded here during close. The final revoke goes to the rebalance handler.
+    rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 10);
+    if (ev == nullptr) continue;
+    if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_REBALANCE) {
+      rebalance_cb_(rk_, rd_kafka_event_error(ev), rd_kafka_event_topic_partition_list(ev), this);
+    }
+    rd_kafka_event_destroy(ev);
+  }
+  const bool closed = rd_kafka_consumer_closed(rk_) != 0;
+  rd_kafka_queue_destroy(q);
+  if (!closed) {
+    close_incomplete_ = true;
+    spdlog::warn("consumer close: the group did not answer within {} ms; leaving without it "
+                 "(the group notices after session.timeout.ms)",
+                 timeout.count());
+  }
+  return closed;
 }
 
 }  // namespace skillstream::connectors

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -10,7 +11,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "connectors/kafka_conf.h"
-#include "connectors/status.h"
+#include "connectors/errors.h"
 
 namespace skillstream::connectors {
 
@@ -46,8 +47,8 @@ class KafkaSource {
   KafkaSource(const KafkaSource&) = delete;
   KafkaSource& operator=(const KafkaSource&) = delete;
 
-  static std::unique_ptr<KafkaSource> create(const KafkaSourceOptions& options,
-                                             RebalanceFn on_rebalance, std::string& error);
+  [[nodiscard]] static Result<std::unique_ptr<KafkaSource>> create(
+      const KafkaSourceOptions& options, RebalanceFn on_rebalance);
 
   Status subscribe();
   // The next message or event (err set), or nullptr after `timeout_ms`.
@@ -56,12 +57,19 @@ class KafkaSource {
   Status incremental_assign(const rd_kafka_topic_partition_list_t* partitions);
   Status incremental_unassign(const rd_kafka_topic_partition_list_t* partitions);
   // Commits (partition, next offset) pairs of the input topic.
-  Status commit(const std::vector<std::pair<std::int32_t, std::int64_t>>& offsets, bool async);
+  // Asynchronous: the result comes through on_commit during a later poll().
+  Status commit(const std::vector<std::pair<std::int32_t, std::int64_t>>& offsets);
+  // Synchronous, but bounded: waits at most `timeout` for the broker's answer (a
+  // plain synchronous commit waits as long as the coordinator is unreachable).
+  Status commit_within(const std::vector<std::pair<std::int32_t, std::int64_t>>& offsets,
+                       std::chrono::milliseconds timeout);
   // Pauses / resumes every currently assigned partition.
   void pause_all();
   void resume_all();
-  // Leaves the group (a final revoke arrives through on_rebalance).
-  void close();
+  // Leaves the group within `timeout` (a final revoke arrives through on_rebalance).
+  // False when it could not (the coordinator is unreachable): the handle is then
+  // destroyed without the consumer close, which would wait a session timeout.
+  bool close(std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
   [[nodiscard]] rd_kafka_t* handle() const noexcept { return rk_; }
   [[nodiscard]] const std::string& topic() const noexcept { return topic_; }
@@ -79,6 +87,7 @@ class KafkaSource {
   std::function<void(std::string_view)> on_stats_;
   std::function<void(bool)> on_commit_;
   bool closed_ = false;
+  bool close_incomplete_ = false;
   KafkaErrors errors_;
 };
 

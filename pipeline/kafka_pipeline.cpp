@@ -1,25 +1,26 @@
 #include "pipeline/kafka_pipeline.h"
 
 #include <algorithm>
-#include <cassert>
-#include <charconv>
 #include <chrono>
-#include <deque>
 #include <thread>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include <fmt/format.h>
 #include <librdkafka/rdkafka.h>
-#include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
-#include "pipeline/http_server.h"
+#include "connectors/delivery_errors.h"
 #include "connectors/kafka_sink.h"
 #include "connectors/kafka_source.h"
+#include "pipeline/committer.h"
+#include "pipeline/delivery_tracker.h"
+#include "pipeline/http_server.h"
 #include "pipeline/kafka_stats.h"
 #include "pipeline/pipeline_metrics.h"
+#include "pipeline/record_batch.h"
+#include "pipeline/router.h"
+#include "processor/assert.h"
 #include "processor/offset_tracker.h"
 #include "processor/privacy_scanner.h"
 #include "processor/record_processor.h"
@@ -36,65 +37,14 @@ std::string_view skillstream_version() noexcept { return SKILLSTREAM_VERSION; }
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using processor::Reason;
+using connectors::DeliveryErrorClass;
+using connectors::DeliveryReport;
 using connectors::KafkaSink;
 using connectors::KafkaSinkOptions;
 using connectors::KafkaSource;
 using connectors::KafkaSourceOptions;
-using connectors::OutRecord;
 using connectors::Status;
-using connectors::is_permanent_delivery_error;
-
-struct Batch;
-
-// One input record on its way out. Lives in its batch until delivered.
-struct Rec {
-  Batch* batch = nullptr;
-  rd_kafka_message_t* msg = nullptr;  // the consumed message: value, key, headers
-  Reason reason = Reason::none;
-  processor::KindSet redacted;
-  bool own_value = false;  // the clean value is the redacted copy in batch->text
-  bool has_sid = false;    // session_id saved in batch->text (input had no key)
-  bool stub = false;       // refused for good: now written as an `undeliverable` stub
-  std::uint32_t path_off = 0, path_len = 0, msg_off = 0, msg_len = 0;
-  std::uint32_t value_off = 0, value_len = 0, sid_off = 0, sid_len = 0;
-  rd_kafka_resp_err_t refused = RD_KAFKA_RESP_ERR_NO_ERROR;  // why it became a stub
-  unsigned attempts = 0;
-};
-
-// The unit that crosses threads: records read together, processed by one worker.
-struct Batch {
-  std::vector<Rec> recs;
-  std::string text;         // paths, messages, redacted values, session ids (offsets in Rec)
-  std::size_t pending = 0;  // records not yet delivered (main thread only)
-
-  ~Batch() {
-    for (Rec& r : recs) {
-      if (r.msg != nullptr) rd_kafka_message_destroy(r.msg);
-    }
-  }
-  std::string_view view(std::uint32_t off, std::uint32_t len) const {
-    return std::string_view(text).substr(off, len);
-  }
-};
-
-std::uint32_t append(std::string& text, std::string_view s, std::uint32_t& len) {
-  auto off = static_cast<std::uint32_t>(text.size());
-  text.append(s);
-  len = static_cast<std::uint32_t>(s.size());
-  return off;
-}
-
-void add_header(rd_kafka_headers_t* h, const char* name, std::string_view value) {
-  rd_kafka_header_add(h, name, -1, value.data(), static_cast<ssize_t>(value.size()));
-}
-
-void add_header(rd_kafka_headers_t* h, const char* name, std::int64_t value) {
-  char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
-  (void)ec;
-  rd_kafka_header_add(h, name, -1, buf, end - buf);
-}
+using processor::Reason;
 
 std::int64_t steady_ns(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
@@ -114,14 +64,27 @@ std::vector<HttpServer::Route> observability_routes(const PipelineMetrics& m) {
   };
 }
 
-std::string sha256_hex(const void* data, std::size_t size) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data, size, digest, &len, EVP_sha256(), nullptr);
-  std::string out;
-  out.reserve(len * 2);
-  for (unsigned i = 0; i < len; ++i) fmt::format_to(std::back_inserter(out), "{:02x}", digest[i]);
-  return out;
+void release_message(void* m) { rd_kafka_message_destroy(static_cast<rd_kafka_message_t*>(m)); }
+
+InputMeta input_meta(const rd_kafka_message_t* m) {
+  rd_kafka_timestamp_type_t type;
+  InputMeta in;
+  in.partition = m->partition;
+  in.offset = m->offset;
+  in.timestamp_ms = rd_kafka_message_timestamp(m, &type);
+  in.value = std::string_view(static_cast<const char*>(m->payload), m->len);
+  in.key = std::string_view(static_cast<const char*>(m->key), m->key_len);
+  return in;
+}
+
+// The value bytes an acknowledged output carried.
+std::size_t output_bytes(const Record& r) {
+  if (r.stub) return 0;
+  return r.reason == Reason::none && !r.redacted.empty() ? r.value.size : r.in.value.size();
+}
+
+Refusal refusal_of(rd_kafka_resp_err_t err, bool by_client) {
+  return Refusal{rd_kafka_err2name(err), rd_kafka_err2str(err), by_client};
 }
 
 }  // namespace
@@ -142,145 +105,101 @@ struct KafkaPipeline::Impl {
   std::unique_ptr<Pool> pool;
   std::size_t max_jobs = 4;
 
-  processor::OffsetTracker tracker;
-  std::unordered_map<std::int32_t, std::int64_t> committed;  // last commit sent, per partition
-  std::unordered_map<std::int32_t, bool> eof;                // assigned partitions: at end?
-  std::unordered_set<Batch*> live;                           // produced, not all delivered
-  std::unique_ptr<Batch> cur;                                // being filled
-  struct Retry {
-    Rec* rec;
-    Clock::time_point at;
-  };
-  std::deque<Retry> retries;
+  Router router;
+  DeliveryTracker delivery;
+  processor::OffsetTracker offsets;
+  Committer committer;
+  RetryLog retry_log;
+  std::unordered_map<std::int32_t, bool> eof;  // assigned partitions: at their end?
+  std::unique_ptr<Batch> cur;                  // being filled
+  std::vector<DeliveryReport> reports;         // this turn's delivery reports
+  connectors::OutRecord out;                   // reused for every produce
 
-  std::size_t inflight_bytes = 0;
   bool paused = false;
   bool assigned_once = false;
+  bool final_phase = false;  // purging at exit: failed reports are released, not retried
   Clock::time_point run_started = Clock::now();
-  bool final_phase = false;  // purging: failed reports are released, not retried
-  std::string halt_error;
+  Clock::time_point stop_deadline = Clock::time_point::max();  // set once stop is seen
+  const std::atomic<bool>* stop_flag = nullptr;
+  std::string fatal_error;
   PipelineStats stats;
 
   Impl(config::Settings settings, std::shared_ptr<const processor::PrivacyPatterns> p)
-      : s(std::move(settings)), patterns(std::move(p)) {}
+      : s(std::move(settings)),
+        patterns(std::move(p)),
+        router(RouterOptions{s.input_topic, s.instance_id, std::string(skillstream_version())}),
+        delivery(DeliveryLimits{s.max_inflight_bytes, s.max_inflight_records},
+                 s.on_undeliverable == config::OnUndeliverable::halt ? OnPermanent::halt
+                                                                     : OnPermanent::stub) {}
 
-  // ---- worker side -------------------------------------------------------------
-  void process_batch(std::size_t worker, Batch& b) {
-    processor::RecordProcessor& proc = *processors[worker];
+  // ---- workers -----------------------------------------------------------------
+  void judge(std::size_t worker, Batch& b) {
     processor::WorkerCounters& counters = metrics->worker(worker);
     const auto started = Clock::now();
     counters.busy_since_ns.set(steady_ns(started));
-    process_records(proc, counters, b);
+    judge_batch(*processors[worker], counters, b, s.key_from_session_id);
     counters.batch_seconds.observe(std::chrono::duration<double>(Clock::now() - started).count());
     counters.busy_since_ns.set(0);
   }
 
-  void process_records(processor::RecordProcessor& proc, processor::WorkerCounters& counters,
-                       Batch& b) {
-    const bool sid_keys = s.key_from_session_id;
-    for (Rec& r : b.recs) {
-      const rd_kafka_message_t* m = r.msg;
-      processor::Outcome o = proc.process(static_cast<const char*>(m->payload), m->len);
-      processor::count_record(counters, o);
-      r.reason = o.verdict.reason;
-      if (!o.verdict.clean()) {
-        r.path_off = append(b.text, o.verdict.path, r.path_len);
-        r.msg_off = append(b.text, o.verdict.message, r.msg_len);
-        continue;
-      }
-      r.redacted = o.redacted;
-      if (!o.redacted.empty()) {
-        r.own_value = true;
-        r.value_off = append(b.text, o.value, r.value_len);
-      }
-      if (sid_keys && m->key == nullptr && !o.session_id.empty()) {
-        r.has_sid = true;
-        r.sid_off = append(b.text, o.session_id, r.sid_len);
+  // ---- one turn's steps, each at one point -------------------------------------
+  // Delivery reports: served by the sink's poll, handled here and nowhere else.
+  void handle_reports(int timeout_ms) {
+    sink->poll(timeout_ms, reports);
+    for (const DeliveryReport& rep : reports) {
+      Record& r = *static_cast<Record*>(rep.opaque);
+      if (rep.err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        (void)offsets.on_ack(r.in.partition, r.in.offset);
+        ++stats.delivered;
+        metrics->on_delivered(r.dead_letter(), output_bytes(r), r.in.timestamp_ms);
+        delivery.delivered(r);
+      } else {
+        on_failure(r, rep.err, false);
       }
     }
+    reports.clear();
   }
 
-  // ---- producing ---------------------------------------------------------------
-  rd_kafka_headers_t* base_headers(const Rec& r, bool keep_input) {
-    const rd_kafka_message_t* m = r.msg;
-    rd_kafka_headers_t* h = nullptr;
-    rd_kafka_headers_t* in = nullptr;
-    if (keep_input && rd_kafka_message_headers(m, &in) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      h = rd_kafka_headers_copy(in);
-    } else {
-      h = rd_kafka_headers_new(10);
+  void on_failure(Record& r, rd_kafka_resp_err_t err, bool by_client) {
+    DeliveryErrorClass cls = connectors::classify_delivery_error(err);
+    if (final_phase) cls = DeliveryErrorClass::purged;  // stays uncommitted
+    const Refusal why = refusal_of(err, by_client);
+    switch (cls) {
+      case DeliveryErrorClass::retriable:
+        retry_log.note(why.name);
+        metrics->on_retry();
+        break;
+      case DeliveryErrorClass::permanent:
+        if (!r.stub && s.on_undeliverable == config::OnUndeliverable::dead_letter) {
+          metrics->on_undeliverable();
+          spdlog::warn("record {}/{} refused for good by the {} ({}): writing an undeliverable stub",
+                       r.in.partition, r.in.offset, by_client ? "client" : "broker", why.name);
+        } else if (fatal_error.empty()) {
+          fatal_error = fmt::format("record {}/{} refused for good: {} (on_undeliverable={})",
+                                    r.in.partition, r.in.offset, why.description,
+                                    r.stub ? "dead_letter, and its stub too" : "halt");
+        }
+        break;
+      case DeliveryErrorClass::fatal:
+        if (fatal_error.empty()) {
+          fatal_error = fmt::format("delivery failed with a non-retriable error: {} ({})",
+                                    why.name, why.description);
+        }
+        break;
+      case DeliveryErrorClass::ok:
+      case DeliveryErrorClass::purged:
+        break;
     }
-    add_header(h, "skillstream.source.topic", s.input_topic);
-    add_header(h, "skillstream.source.partition", static_cast<std::int64_t>(m->partition));
-    add_header(h, "skillstream.source.offset", m->offset);
-    add_header(h, "skillstream.source.timestamp", input_timestamp(m));
-    add_header(h, "skillstream.instance", s.instance_id);
-    return h;
+    delivery.failed(r, cls, why, Clock::now());
   }
 
-  static std::int64_t input_timestamp(const rd_kafka_message_t* m) {
-    rd_kafka_timestamp_type_t type;
-    return rd_kafka_message_timestamp(m, &type);
+  // Judged batches, in submission order, go to the delivery tracker.
+  void take_judged() {
+    while (auto done = pool->try_next()) accept(std::move(*done));
   }
 
-  void produce_record(Rec& r) {
-    const rd_kafka_message_t* m = r.msg;
-    const Batch& b = *r.batch;
-    OutRecord out;
-    out.opaque = &r;
-    std::int64_t ts = input_timestamp(m);
-    out.timestamp_ms = ts > 0 ? ts : 0;
-    out.key = m->key;
-    out.key_size = m->key_len;
-    static const char kEmpty[1] = {0};
-    if (r.stub) {
-      out.dead_letter = true;
-      out.value = kEmpty;
-      out.value_size = 0;
-      out.headers = base_headers(r, false);
-      add_header(out.headers, "skillstream.reason", processor::to_string(Reason::undeliverable));
-      add_header(out.headers, "skillstream.path", "");
-      add_header(
-          out.headers, "skillstream.message",
-          fmt::format("the broker refused the record for good: {}", rd_kafka_err2str(r.refused)));
-      add_header(out.headers, "skillstream.version", skillstream_version());
-      add_header(out.headers, "skillstream.original.reason", processor::to_string(r.reason));
-      add_header(out.headers, "skillstream.original.size", static_cast<std::int64_t>(m->len));
-      add_header(out.headers, "skillstream.original.sha256",
-                 sha256_hex(m->payload != nullptr ? m->payload : kEmpty, m->len));
-      add_header(out.headers, "skillstream.broker.error", rd_kafka_err2name(r.refused));
-    } else if (r.reason == Reason::none) {
-      out.value = r.own_value ? b.text.data() + r.value_off : m->payload;
-      out.value_size = r.own_value ? r.value_len : m->len;
-      if (out.key == nullptr && r.has_sid) {
-        out.key = b.text.data() + r.sid_off;
-        out.key_size = r.sid_len;
-      }
-      out.headers = base_headers(r, true);
-      if (!r.redacted.empty())
-        add_header(out.headers, "skillstream.redacted", r.redacted.to_string());
-    } else {
-      out.dead_letter = true;
-      out.value = m->payload;
-      out.value_size = m->len;
-      out.headers = base_headers(r, true);
-      add_header(out.headers, "skillstream.reason", processor::to_string(r.reason));
-      add_header(out.headers, "skillstream.path", b.view(r.path_off, r.path_len));
-      add_header(out.headers, "skillstream.message", b.view(r.msg_off, r.msg_len));
-      add_header(out.headers, "skillstream.version", skillstream_version());
-    }
-    rd_kafka_resp_err_t err = sink->produce(out);
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      rd_kafka_headers_destroy(out.headers);
-      on_failed(r, err);
-    }
-  }
-
-  void produce_batch(std::unique_ptr<Batch> owned) {
-    Batch* b = owned.release();
-    live.insert(b);
-    b->pending = b->recs.size();
-    for (Rec& r : b->recs) {
+  void accept(std::unique_ptr<Batch> b) {
+    for (const Record& r : b->records) {
       if (r.reason == Reason::none) {
         ++stats.clean;
         for (std::size_t k = 0; k < processor::kPrivacyKindCount; ++k) {
@@ -289,89 +208,51 @@ struct KafkaPipeline::Impl {
       } else {
         ++stats.rejected[static_cast<std::size_t>(r.reason)];
       }
-      produce_record(r);
     }
+    delivery.add(std::move(b));
   }
 
-  // ---- delivery ----------------------------------------------------------------
-  void release(Rec& r) {
-    Batch* b = r.batch;
-    assert(b->pending > 0);
-    inflight_bytes -= std::min(inflight_bytes, r.msg->len);
-    if (--b->pending == 0) {
-      live.erase(b);
-      delete b;  // destroys its consumed messages
-    }
-  }
-
-  // What a delivered record became: dead-letter or clean, and its value's size there.
-  static bool dead_letter(const Rec& r) { return r.stub || r.reason != Reason::none; }
-  static std::size_t output_bytes(const Rec& r) {
-    if (r.stub) return 0;
-    return r.reason == Reason::none && r.own_value ? r.value_len : r.msg->len;
-  }
-
-  void on_delivery(rd_kafka_resp_err_t err, void* opaque) {
-    Rec& r = *static_cast<Rec*>(opaque);
-    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      (void)tracker.on_ack(r.msg->partition, r.msg->offset);
-      ++stats.delivered;
-      metrics->on_delivered(dead_letter(r), output_bytes(r), input_timestamp(r.msg));
-      release(r);
-      return;
-    }
-    on_failed(r, err);
-  }
-
-  void on_failed(Rec& r, rd_kafka_resp_err_t err) {
-    if (final_phase) {  // purged at exit: stays uncommitted
-      ++stats.undelivered;
-      release(r);
-      return;
-    }
-    if (is_permanent_delivery_error(err)) {
-      if (!r.stub && s.on_undeliverable == config::OnUndeliverable::dead_letter) {
-        ++stats.undeliverable;
-        metrics->on_undeliverable();
-        r.stub = true;
-        r.refused = err;
-        retries.push_back(Retry{&r, Clock::now()});
-        spdlog::warn("record {}/{} refused for good ({}): writing an undeliverable stub",
-                     r.msg->partition, r.msg->offset, rd_kafka_err2name(err));
+  // Produces what is ready; a full producer queue hands the record back and ends the
+  // step (the loop serves delivery reports, then tries again).
+  void produce_ready() {
+    const auto now = Clock::now();
+    while (Record* r = delivery.next(now)) {
+      router.route(*r, out);
+      const rd_kafka_resp_err_t err = sink->produce(out);
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        delivery.produced(*r);
+      } else if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        delivery.unproduced(*r);
         return;
+      } else {
+        on_failure(*r, err, true);  // refused by the client itself (e.g. its size check)
       }
-      if (halt_error.empty()) {
-        halt_error = fmt::format("record {}/{} refused for good: {} (on_undeliverable=halt)",
-                                 r.msg->partition, r.msg->offset, rd_kafka_err2str(err));
-      }
-      retries.push_back(Retry{&r, Clock::time_point::max()});  // kept, never committed
-      return;
-    }
-    // Transient: librdkafka already retried; try again with backoff, never skip it.
-    ++r.attempts;
-    ++stats.retries;
-    metrics->on_retry();
-    auto backoff = std::chrono::milliseconds(std::min(100u * r.attempts, 2000u));
-    spdlog::warn("delivery of record {}/{} failed ({}), retrying", r.msg->partition, r.msg->offset,
-                 rd_kafka_err2name(err));
-    retries.push_back(Retry{&r, Clock::now() + backoff});
-  }
-
-  void run_retries() {
-    if (retries.empty()) return;
-    auto now = Clock::now();
-    std::size_t n = retries.size();
-    for (std::size_t i = 0; i < n; ++i) {
-      Retry rt = retries.front();
-      retries.pop_front();
-      if (rt.at <= now)
-        produce_record(*rt.rec);
-      else
-        retries.push_back(rt);
     }
   }
 
-  // ---- consuming ---------------------------------------------------------------
+  void update_pause() {
+    if (!paused && delivery.over_limits()) {
+      source->pause_all();
+      paused = true;
+      spdlog::debug("paused: {} records, {} bytes in flight", delivery.inflight_records(),
+                    delivery.inflight_bytes());
+    } else if (paused && stop_deadline == Clock::time_point::max() &&
+               delivery.under_resume_mark()) {
+      source->resume_all();
+      paused = false;
+      spdlog::debug("resumed");
+    }
+  }
+
+  // Reads up to one batch. Blocks up to `timeout_ms` only for the first message.
+  void read(int timeout_ms) {
+    while (rd_kafka_message_t* m = source->poll(timeout_ms)) {
+      timeout_ms = 0;
+      on_message(m);
+      if (cur && cur->records.size() >= s.batch_max_records) break;
+    }
+  }
+
   void on_message(rd_kafka_message_t* m) {
     if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
@@ -383,85 +264,130 @@ struct KafkaPipeline::Impl {
       return;
     }
     if (auto it = eof.find(m->partition); it != eof.end()) it->second = false;
-    tracker.on_read(m->partition, m->offset);
-    inflight_bytes += m->len;
+    offsets.on_read(m->partition, m->offset);
+    delivery.on_read(m->len);
     metrics->on_read(m->len);
     ++stats.read;
     stats.bytes_read += m->len;
     if (!cur) {
-      cur = std::make_unique<Batch>();
-      cur->recs.reserve(s.batch_max_records);
+      cur = std::make_unique<Batch>(&release_message);
+      cur->records.reserve(s.batch_max_records);
     }
-    cur->recs.push_back(Rec{});
-    cur->recs.back().batch = cur.get();
-    cur->recs.back().msg = m;
+    Record& r = cur->records.emplace_back();
+    r.batch = cur.get();
+    r.message = m;
+    r.in = input_meta(m);
   }
 
-  // Hands the current batch to the pool, taking finished batches out while it is full.
-  void submit_current() {
-    if (!cur || cur->recs.empty()) return;
-    while (pool->in_flight() >= max_jobs) {
-      if (auto done = pool->next_for(std::chrono::milliseconds(5))) produce_batch(std::move(*done));
-      sink->poll(0);
-    }
-    // Rec::batch points at the Batch object, which moves as a unique_ptr (stable).
-    [[maybe_unused]] bool ok = pool->submit(std::move(cur));
-    assert(ok);
+  // Hands the current batch to the workers when there is room; false when full.
+  bool submit_current() {
+    if (!cur || cur->records.empty()) return true;
+    if (pool->in_flight() >= max_jobs) return false;
+    const bool ok = pool->submit(std::move(cur));
+    SKILLSTREAM_ASSERT(ok, "submit to an open pool with room");
     cur.reset();
+    return true;
   }
 
-  void take_finished() {
-    while (auto done = pool->try_next()) produce_batch(std::move(*done));
-  }
-
-  // Every record read so far goes through the pool and is produced; then waits for
-  // delivery of `partitions` (all when empty) until `deadline`. True when delivered.
-  bool drain(const std::vector<std::int32_t>& partitions, Clock::time_point deadline) {
-    submit_current();
-    while (pool->in_flight() > 0) {
-      if (auto done = pool->next_for(std::chrono::milliseconds(5))) produce_batch(std::move(*done));
-      sink->poll(0);
-      publish();
+  // ---- commits -----------------------------------------------------------------
+  void commit_async() {
+    OffsetList due = committer.due(offsets, offsets.partitions());
+    if (due.empty()) return;
+    if (Status st = source->commit(due); !st.ok()) {
+      spdlog::warn("{}", st.error);
+      return;
     }
-    auto pending = [&] {
-      if (partitions.empty()) return tracker.pending_total();
-      std::size_t n = 0;
-      for (auto p : partitions) n += tracker.pending(p);
-      return n;
-    };
-    while (pending() > 0) {
-      if (Clock::now() >= deadline || !halt_error.empty() || fatal()) return false;
-      run_retries();
-      sink->poll(5);
+    committer.sent(due);
+  }
+
+  // Bounded synchronous commit; false when offsets that should be committed are not.
+  bool commit_within(const std::vector<std::int32_t>& partitions, std::chrono::milliseconds t) {
+    OffsetList due = committer.due(offsets, partitions);
+    if (due.empty()) return true;
+    // Retried while time is left: a commit can fail transiently (coordinator moving).
+    const auto deadline = Clock::now() + std::max(t, std::chrono::milliseconds(100));
+    Status st;
+    for (;;) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      st = source->commit_within(due, std::max(left, std::chrono::milliseconds(50)));
+      metrics->on_commit(st.ok());
+      if (st.ok() || Clock::now() + std::chrono::milliseconds(100) >= deadline) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    if (!st.ok()) {
+      spdlog::error("{}: the offsets of {} partition(s) stay uncommitted; their delivered records "
+                    "will be read again after a restart",
+                    st.error, due.size());
+      return false;
+    }
+    committer.sent(due);
+    return true;
+  }
+
+  // ---- draining ------------------------------------------------------------------
+  // Sees a stop request (from any step, a revoke's drain included) and starts the
+  // shutdown bound. True the first time.
+  bool note_stop(Clock::time_point now) {
+    if (stop_deadline != Clock::time_point::max() || stop_flag == nullptr ||
+        !stop_flag->load(std::memory_order_relaxed)) {
+      return false;
+    }
+    stop_deadline = now + s.shutdown_timeout;
+    spdlog::info("stopping: draining in-flight records (bound {} ms)", s.shutdown_timeout.count());
+    metrics->on_stopping();
+    source->pause_all();
+    paused = true;
+    return true;
+  }
+
+  std::size_t pending(const std::vector<std::int32_t>& partitions) const {
+    if (partitions.empty()) return offsets.pending_total();
+    std::size_t n = 0;
+    for (auto p : partitions) n += offsets.pending(p);
+    return n;
+  }
+
+  bool must_stop() const {
+    return !fatal_error.empty() || delivery.halted() || delivery.fatal() || client_fatal();
+  }
+
+  // Halted: nothing more will move once what was produced has been reported.
+  bool stuck() const {
+    return delivery.halted() && sink->outstanding() == 0 && pool->in_flight() == 0;
+  }
+
+  bool client_fatal() const { return sink->errors().fatal() || source->errors().fatal(); }
+
+  // Judges and delivers every record read so far of `partitions` (all when empty),
+  // without reading more. True when all are acknowledged before `deadline`.
+  bool drain(const std::vector<std::int32_t>& partitions, Clock::time_point deadline) {
+    while (pending(partitions) > 0) {
+      note_stop(Clock::now());
+      if (Clock::now() >= std::min(deadline, stop_deadline) || client_fatal() ||
+          delivery.fatal() || stuck()) {
+        return false;
+      }
+      (void)submit_current();
+      take_judged();
+      produce_ready();
+      handle_reports(pool->in_flight() > 0 ? 0 : 2);
+      if (pool->in_flight() > 0) {
+        if (auto done = pool->next_for(std::chrono::milliseconds(1))) accept(std::move(*done));
+      }
       publish();
     }
     return true;
   }
 
-  void commit(bool async, const std::vector<std::int32_t>* only = nullptr) {
-    std::vector<std::pair<std::int32_t, std::int64_t>> offsets;
-    for (std::int32_t p : only != nullptr ? *only : tracker.partitions()) {
-      auto c = tracker.committable(p);
-      if (!c) continue;
-      auto it = committed.find(p);
-      if (it != committed.end() && it->second == *c) continue;
-      offsets.emplace_back(p, *c);
-    }
-    if (offsets.empty()) return;
-    if (Status st = source->commit(offsets, async); !st.ok()) {
-      spdlog::warn("{}", st.error);
-      return;
-    }
-    for (auto [p, o] : offsets) committed[p] = o;
-  }
-
+  // ---- rebalances ----------------------------------------------------------------
   void on_rebalance(bool assign, rd_kafka_topic_partition_list_t* parts, bool lost) {
     std::vector<std::int32_t> ids;
     for (int i = 0; i < parts->cnt; ++i) ids.push_back(parts->elems[i].partition);
     metrics->on_rebalance(assign);
     if (assign) {
       for (auto p : ids) {
-        tracker.add_partition(p);
+        offsets.add_partition(p);
         eof[p] = false;
       }
       if (Status st = source->incremental_assign(parts); !st.ok()) spdlog::error("{}", st.error);
@@ -475,35 +401,38 @@ struct KafkaPipeline::Impl {
     }
     // Revoke: finish the in-flight records, commit them, then release.
     if (!final_phase) {
-      auto bound = std::min<Clock::duration>(s.shutdown_timeout, std::chrono::seconds(30));
-      if (!drain(ids, Clock::now() + bound)) {
-        spdlog::warn("revoke: records of revoked partitions still undelivered");
+      const auto bound = std::min<Clock::duration>(s.shutdown_timeout, std::chrono::seconds(30));
+      const auto deadline = std::min(Clock::now() + bound, stop_deadline);
+      if (!drain(ids, deadline)) {
+        spdlog::warn("revoke: {} record(s) of revoked partitions still undelivered", pending(ids));
+      }
+      if (!lost) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::max<Clock::duration>(deadline - Clock::now(), std::chrono::seconds(1)));
+        (void)commit_within(ids, std::min(left, std::chrono::milliseconds(10'000)));
       }
     }
-    if (!lost) commit(false, &ids);
     for (auto p : ids) {
-      tracker.remove_partition(p);
+      offsets.remove_partition(p);
       eof.erase(p);
-      committed.erase(p);
+      committer.forget(p);
     }
     if (Status st = source->incremental_unassign(parts); !st.ok()) spdlog::error("{}", st.error);
     spdlog::info("{} {} partition(s) of {}", lost ? "lost" : "revoked", ids.size(), s.input_topic);
   }
-
-  bool fatal() const { return sink->errors().fatal() || source->errors().fatal(); }
 
   bool at_end() const {
     if (!s.stop_at_end || !assigned_once || eof.empty()) return false;
     for (const auto& [p, e] : eof) {
       if (!e) return false;
     }
-    return (!cur || cur->recs.empty()) && pool->in_flight() == 0 && tracker.pending_total() == 0 &&
-           retries.empty();
+    return (!cur || cur->records.empty()) && pool->in_flight() == 0 &&
+           offsets.pending_total() == 0 && delivery.inflight_records() == 0;
   }
 
-  // The heartbeat and gauges; every turn of a main-thread loop.
+  // The heartbeat and gauges; every turn.
   void publish() {
-    metrics->publish(tracker.pending_total(), static_cast<std::size_t>(sink->outstanding()));
+    metrics->publish(offsets.pending_total(), static_cast<std::size_t>(sink->outstanding()));
   }
 
   void on_stats(std::string_view json) {
@@ -511,35 +440,15 @@ struct KafkaPipeline::Impl {
     if (parse_consumer_stats(json, s.input_topic, st)) metrics->on_consumer_stats(std::move(st));
   }
 
-  // Starts the /metrics, /healthz, /readyz listener unless http_addr is "off".
-  bool start_http(std::string& error) {
-    if (s.http_addr == "off") return true;
-    http = HttpServer::start(s.http_addr, observability_routes(*metrics), error);
-    if (http) http_port = http->port();
-    return http != nullptr;
-  }
-
-  void update_pause() {
-    if (!paused && inflight_bytes >= s.max_inflight_bytes) {
-      source->pause_all();
-      paused = true;
-      spdlog::debug("paused: {} bytes in flight", inflight_bytes);
-    } else if (paused && inflight_bytes < s.max_inflight_bytes / 2) {
-      source->resume_all();
-      paused = false;
-      spdlog::debug("resumed: {} bytes in flight", inflight_bytes);
-    }
-  }
-
-  PipelineResult run(const std::atomic<bool>& stop) {
-    PipelineResult result;
-    const auto started = Clock::now();
-    run_started = started;
-    std::string error;
-    std::size_t workers = s.workers != 0 ? s.workers : std::thread::hardware_concurrency();
-    workers = std::max<std::size_t>(workers, 1);
+  // ---- set-up ----------------------------------------------------------------------
+  Status start(std::size_t workers) {
     metrics = std::make_unique<PipelineMetrics>(workers, s.input_topic);
-    if (!start_http(error)) return fail(result, error);
+    if (s.http_addr != "off") {
+      std::string error;
+      http = HttpServer::start(s.http_addr, observability_routes(*metrics), error);
+      if (!http) return Status::failure(connectors::Errc::io, error);
+      http_port = http->port();
+    }
 
     KafkaSinkOptions so;
     so.brokers = s.brokers;
@@ -548,9 +457,9 @@ struct KafkaPipeline::Impl {
     so.dlq_topic = s.dlq_topic;
     so.message_max_bytes = s.processor.max_record_bytes + (64u << 10);
     so.properties = s.producer_properties;
-    sink = KafkaSink::create(
-        so, [this](rd_kafka_resp_err_t err, void* opaque) { on_delivery(err, opaque); }, error);
-    if (!sink) return fail(result, error);
+    auto made_sink = KafkaSink::create(so);
+    if (!made_sink.ok()) return made_sink.status();
+    sink = std::move(made_sink.value());
 
     KafkaSourceOptions co;
     co.brokers = s.brokers;
@@ -562,67 +471,85 @@ struct KafkaPipeline::Impl {
     co.on_stats = [this](std::string_view json) { on_stats(json); };
     co.on_commit = [this](bool ok) {
       metrics->on_commit(ok);
-      // `committed` holds what was sent, so that unchanged offsets are not sent again.
-      // A commit the broker refused must be sent again, even if its partition gets
-      // no new record: forget what was sent. (This runs on the main thread, from the
-      // consumer's poll, like commit() itself.)
-      if (!ok) committed.clear();
+      if (!ok) committer.refused();  // main thread, from the consumer's poll
     };
-    source = KafkaSource::create(
-        co,
-        [this](bool assign, rd_kafka_topic_partition_list_t* parts, bool lost) {
+    auto made_source = KafkaSource::create(
+        co, [this](bool assign, rd_kafka_topic_partition_list_t* parts, bool lost) {
           on_rebalance(assign, parts, lost);
-        },
-        error);
-    if (!source) return fail(result, error);
+        });
+    if (!made_source.ok()) return made_source.status();
+    source = std::move(made_source.value());
 
     for (std::size_t i = 0; i < workers; ++i) {
       processors.push_back(std::make_unique<processor::RecordProcessor>(s.processor, patterns));
     }
     max_jobs = workers * 2 + 2;
     pool = std::make_unique<Pool>(
-        workers, max_jobs,
-        [this](std::size_t w, std::unique_ptr<Batch>& b) { process_batch(w, *b); });
-    if (Status st = source->subscribe(); !st.ok()) return fail(result, st.error);
+        workers, max_jobs, [this](std::size_t w, std::unique_ptr<Batch>& b) { judge(w, *b); });
+    return source->subscribe();
+  }
+
+  // ---- the loop ----------------------------------------------------------------------
+  PipelineResult run(const std::atomic<bool>& stop) {
+    PipelineResult result;
+    run_started = Clock::now();
+    stop_flag = &stop;
+    std::size_t workers = s.workers != 0 ? s.workers : std::thread::hardware_concurrency();
+    workers = std::max<std::size_t>(workers, 1);
+    if (Status st = start(workers); !st.ok()) {
+      result.exit = PipelineExit::failed;
+      result.error = st.error;
+      finish();
+      return result;
+    }
 
     auto last_commit = Clock::now();
     SummaryLog summary(last_commit);
     auto last_summary = last_commit;
-    bool undelivered = false;
+    bool timed_out = false;
     for (;;) {
-      publish();
-      if (fatal() || !halt_error.empty()) break;
-      if (stop.load(std::memory_order_relaxed)) {
-        spdlog::info("stopping: draining in-flight records");
-        metrics->on_stopping();
-        source->pause_all();
-        undelivered = !drain({}, Clock::now() + s.shutdown_timeout);
-        break;
-      }
-      sink->poll(0);
-      run_retries();
-      take_finished();
-      update_pause();
-
-      // Read up to one batch; block briefly only when nothing else is pending.
-      const bool busy = pool->in_flight() > 0 || tracker.pending_total() > 0;
-      int timeout = busy ? 1 : 20;
-      while (true) {
-        rd_kafka_message_t* m = source->poll(timeout);
-        if (m == nullptr) break;
-        timeout = 0;
-        on_message(m);
-        if (cur && cur->recs.size() >= s.batch_max_records) break;
-      }
-      if (cur && !cur->recs.empty()) submit_current();
-
       auto now = Clock::now();
+      note_stop(now);
+      const bool stopping = stop_deadline != Clock::time_point::max();
+      publish();
+      if (must_stop()) break;
+
+      // One turn: reports, judged batches, produce, pause, read, hand to the workers.
+      handle_reports(0);
+      take_judged();
+      produce_ready();
+      update_pause();
+      const bool room = submit_current();
+      if (!stopping && room) {
+        const bool busy = pool->in_flight() > 0 || delivery.inflight_records() > 0;
+        read(busy ? 1 : 20);
+        (void)submit_current();
+      } else if (auto done = pool->next_for(std::chrono::milliseconds(1))) {
+        accept(std::move(*done));
+      } else {
+        handle_reports(1);
+      }
+
+      now = Clock::now();
+      if (stopping) {
+        if (pending({}) == 0 && delivery.inflight_records() == 0 && (!cur || cur->records.empty()))
+          break;
+        if (now >= stop_deadline) {
+          timed_out = true;
+          break;
+        }
+        continue;
+      }
       if (now - last_commit >= std::chrono::milliseconds(500)) {
-        commit(true);
+        commit_async();
         last_commit = now;
       }
       if (now - last_summary >= s.summary_interval) {
         spdlog::info("{}", summary.next(*metrics, now));
+        if (std::string retried = retry_log.take(); !retried.empty()) {
+          spdlog::warn("delivery retries in the last {} ms: {}", s.summary_interval.count(),
+                       retried);
+        }
         last_summary = now;
       }
       if (at_end()) {
@@ -630,69 +557,67 @@ struct KafkaPipeline::Impl {
         break;
       }
     }
-
     metrics->on_stopping();
-    if (fatal() || !halt_error.empty()) {
-      // Commit what was delivered; the rest is redelivered after a restart.
-      drain({}, Clock::now() + std::chrono::seconds(2));
+
+    // What was delivered is committed, within what is left of the bound.
+    const bool stopping = stop_deadline != Clock::time_point::max();
+    const auto now = Clock::now();
+    const auto left = stopping ? std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::max<Clock::duration>(stop_deadline - now, {}))
+                               : std::chrono::milliseconds(10'000);
+    if (must_stop()) {
+      drain({}, now + std::chrono::seconds(2));  // commit what can be delivered quickly
       result.exit = PipelineExit::failed;
-      result.error = !halt_error.empty()      ? halt_error
+      result.error = !fatal_error.empty()     ? fatal_error
                      : sink->errors().fatal() ? sink->errors().message()
                                               : source->errors().message();
-    } else if (undelivered) {
+    } else if (timed_out) {
       result.exit = PipelineExit::undelivered;
       result.error = fmt::format("shutdown bound of {} ms passed with {} record(s) undelivered",
-                                 s.shutdown_timeout.count(), tracker.pending_total());
+                                 s.shutdown_timeout.count(), pending({}));
     }
-    commit(false);
+    if (!commit_within(offsets.partitions(), std::max(left, std::chrono::milliseconds(500))) &&
+        result.exit == PipelineExit::ok) {
+      result.exit = PipelineExit::undelivered;
+      result.error = "the final commit failed: delivered records will be read again after a restart";
+    }
+    if (std::string retried = retry_log.take(); !retried.empty()) {
+      spdlog::warn("delivery retries: {}", retried);
+    }
     publish();  // final gauges, while the tracker still holds what stays undelivered
-    finish();
+    const auto close_left = stopping ? std::max<Clock::duration>(stop_deadline - Clock::now(),
+                                                                 std::chrono::milliseconds(500))
+                                     : Clock::duration(std::chrono::seconds(10));
+    finish(std::chrono::duration_cast<std::chrono::milliseconds>(close_left));
     result.stats = stats;
-    result.stats.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    result.stats.retries = delivery.counts().retries;
+    result.stats.undeliverable = delivery.counts().undeliverable;
+    result.stats.seconds = std::chrono::duration<double>(Clock::now() - run_started).count();
     return result;
   }
 
-  // Releases everything in the right order: pool, producer queue (purged), messages,
-  // then the consumer.
-  void finish() {
+  // Releases everything in the right order: workers, producer (purged: every report
+  // handled), records and their messages, then the consumer (bounded close).
+  void finish(std::chrono::milliseconds close_bound = std::chrono::seconds(10)) {
     final_phase = true;
     if (pool) {
       pool->close();
-      while (auto done = pool->next()) {
-        Batch* b = done->release();
-        stats.undelivered += b->recs.size();
-        delete b;
-      }
+      while (auto done = pool->next()) done->reset();
       pool.reset();
     }
-    if (cur) {
-      stats.undelivered += cur->recs.size();
-      cur.reset();
-    }
+    cur.reset();
     if (sink) {
       sink->purge();
-      for (int i = 0; i < 200 && !live.empty(); ++i) sink->poll(10);
+      for (int i = 0; i < 100 && sink->outstanding() > 0; ++i) handle_reports(10);
+      handle_reports(0);
+      sink.reset();  // no report can name a record after this
     }
-    std::deque<Retry> left;
-    left.swap(retries);
-    for (Retry& rt : left) {
-      ++stats.undelivered;
-      release(*rt.rec);
-    }
-    for (Batch* b : live) delete b;  // unreported after purge: should not happen
-    live.clear();
+    delivery.release_all();
+    stats.undelivered = stats.read - std::min(stats.read, stats.delivered);
     if (source) {
-      source->close();
+      (void)source->close(close_bound);
       source.reset();
     }
-    sink.reset();
-  }
-
-  PipelineResult& fail(PipelineResult& result, std::string error) {
-    result.exit = PipelineExit::failed;
-    result.error = std::move(error);
-    finish();
-    return result;
   }
 };
 

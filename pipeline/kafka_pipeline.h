@@ -45,16 +45,22 @@ struct PipelineResult {
 // `skillstream run`: Kafka input topic -> worker pool (RecordProcessor per worker) ->
 // clean / dead-letter topics, with at-least-once delivery.
 //
-// Owns the consumer (KafkaSource), the worker pool and the producer (KafkaSink).
+// A thin loop over units that each do one job (pipeline/README.md): KafkaSource and
+// KafkaSink talk to librdkafka, judge_batch runs on the workers, Router builds each
+// output record, DeliveryTracker owns records until acknowledged, OffsetTracker and
+// Committer decide what to commit.
+//
 // Lifecycle: construct, run() once, destroy. Threads: run() drives everything on the
-// calling thread (consumer poll, rebalances, produce, delivery reports, commits);
-// only record processing runs on the pool's workers, a batch at a time. The only
-// cross-thread input is `stop` (set it from a signal handler).
+// calling thread; only judging runs on the pool's workers, a batch at a time. The
+// only cross-thread input is `stop` (set it from a signal handler). Each turn of the
+// loop handles, at one point each: delivery reports, judged batches, producing (a
+// full producer queue hands the record back, never blocks), pausing, reading,
+// commits; `stop` and the shutdown deadline are checked on every turn.
 //
 // Offsets are committed only up to the first record of each partition that is not
-// yet delivered (OffsetTracker); on revoke the partitions' in-flight records are
-// finished and committed before release; consumption pauses while more than
-// max_inflight_bytes are read and undelivered.
+// yet delivered; on revoke the partitions' in-flight records are finished and
+// committed before release; consumption pauses while more than max_inflight_bytes or
+// max_inflight_records are read and unacknowledged.
 class KafkaPipeline {
  public:
   KafkaPipeline(config::Settings settings,

@@ -1,7 +1,7 @@
 #include "processor/offset_tracker.h"
 
 #include <algorithm>
-#include <cassert>
+#include "processor/assert.h"
 
 namespace skillstream::processor {
 
@@ -16,7 +16,8 @@ void OffsetTracker::remove_partition(std::int32_t partition) {
 
 void OffsetTracker::on_read(std::int32_t partition, std::int64_t offset) {
   Partition& p = partitions_[partition];
-  assert(p.window.empty() || p.window.back().offset < offset);
+  SKILLSTREAM_ASSERT(p.window.empty() || p.window.back().offset < offset,
+                     "offsets must increase per partition");
   if (p.window.empty() && p.unacked == 0 && p.commit > offset) {
     // A re-read after a seek back: the position restarts here.
     p.commit = -1;

@@ -1,0 +1,41 @@
+#include "pipeline/record_batch.h"
+
+#include "processor/assert.h"
+#include "processor/metrics.h"
+#include "processor/record_processor.h"
+
+namespace skillstream::pipeline {
+
+Batch::~Batch() {
+  for (Record& r : records) {
+    if (r.message != nullptr && release != nullptr) release(r.message);
+  }
+}
+
+TextRef Batch::stash(std::string_view s) {
+  SKILLSTREAM_ASSERT(text.size() + s.size() <= UINT32_MAX, "batch text arena over 4 GiB");
+  TextRef ref{static_cast<std::uint32_t>(text.size()), static_cast<std::uint32_t>(s.size())};
+  text.append(s);
+  return ref;
+}
+
+void judge_batch(processor::RecordProcessor& processor, processor::WorkerCounters& counters,
+                 Batch& batch, bool key_from_session_id) {
+  for (Record& r : batch.records) {
+    processor::Outcome o = processor.process(r.in.value.data(), r.in.value.size());
+    processor::count_record(counters, o);
+    r.reason = o.verdict.reason;
+    if (!o.verdict.clean()) {
+      r.path = batch.stash(o.verdict.path);
+      r.message_text = batch.stash(o.verdict.message);
+      continue;
+    }
+    r.redacted = o.redacted;
+    if (!o.redacted.empty()) r.value = batch.stash(o.value);
+    if (key_from_session_id && r.in.key.data() == nullptr && !o.session_id.empty()) {
+      r.session_id = batch.stash(o.session_id);
+    }
+  }
+}
+
+}  // namespace skillstream::pipeline
