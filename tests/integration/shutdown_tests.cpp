@@ -1,0 +1,121 @@
+// The shutdown bound under a stalled output (issue: SIGTERM with the output leaders
+// down and a backlog larger than the producer's queue left the process running past
+// 90 s, because the sink looped on QUEUE_FULL inside rd_kafka_poll). The pipeline must
+// return within shutdown_timeout + 2 s with `undelivered` (exit 3), commit nothing it
+// did not deliver, and lose nothing once the outputs are back.
+#include <atomic>
+#include <chrono>
+#include <set>
+#include <string>
+#include <thread>
+#include <utility>
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include "connectors/embedded_broker.h"
+#include "kafka_test_util.h"
+#include "pipeline/kafka_pipeline.h"
+#include "processor/privacy_scanner.h"
+
+namespace skillstream {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Few partitions: each leader move is a round trip to the mock's thread (~0.2 s).
+constexpr int kParts = 8;
+constexpr std::size_t kRecords = 20'000;
+constexpr std::int32_t kInputLeader = 1, kOutputLeader = 3;
+
+// `skillstream_records_read_total` from the pipeline's /metrics, or -1.
+long records_read(std::uint16_t port) {
+  if (port == 0) return -1;
+  httplib::Client client("127.0.0.1", port);
+  client.set_connection_timeout(1);
+  auto res = client.Get("/metrics");
+  if (!res || res->status != 200) return -1;
+  const std::string key = "\nskillstream_records_read_total ";
+  auto at = res->body.find(key);
+  return at == std::string::npos ? -1 : std::stol(res->body.substr(at + key.size()));
+}
+
+TEST(PipelineShutdown, StalledOutputWithBacklogOverTheProducerQueueExitsWithinTheBound) {
+  std::string error;
+  auto broker = connectors::EmbeddedBroker::start(3, error);
+  ASSERT_NE(broker, nullptr) << error;
+  for (const char* t : {"in", "clean", "dlq"}) {
+    ASSERT_TRUE(broker->create_topic(t, kParts).ok());
+    for (int p = 0; p < kParts; ++p) {
+      const std::int32_t leader = std::string_view(t) == "in" ? kInputLeader : kOutputLeader;
+      ASSERT_TRUE(broker->set_partition_leader(t, p, leader).ok());
+    }
+  }
+  const auto in = testing::generated_inputs(kRecords, 11, 0.1, 0.05, kParts);
+  testing::produce_all(broker->bootstraps(), "in", in);
+
+  config::Settings s;
+  s.brokers = broker->bootstraps();
+  s.input_topic = "in";
+  s.clean_topic = "clean";
+  s.dlq_topic = "dlq";
+  s.group = "shutdown-group";
+  s.instance_id = "shutdown-1";
+  s.workers = 2;
+  s.http_addr = "127.0.0.1:0";
+  s.shutdown_timeout = std::chrono::seconds(3);
+  s.max_inflight_records = kRecords * 2;  // the producer's queue fills first
+  s.consumer_properties = {{"fetch.wait.max.ms", "10"}, {"session.timeout.ms", "6000"}};
+  // A producer queue far smaller than the backlog, as 100,000 is to 150k records.
+  s.producer_properties = {{"queue.buffering.max.messages", "2000"},
+                           {"message.timeout.ms", "60000"}};
+  auto patterns = processor::PrivacyScanner::compile_patterns();
+
+  // The group's coordinator stays up: only the outputs stall.
+  ASSERT_TRUE(broker->set_coordinator("group", s.group, kInputLeader).ok());
+  ASSERT_TRUE(broker->set_broker_down(kOutputLeader).ok());
+  std::atomic<bool> stop{false};
+  pipeline::PipelineResult result;
+  Clock::time_point returned;
+  pipeline::KafkaPipeline first(s, patterns);
+  std::thread runner([&] {
+    result = first.run(stop);
+    returned = Clock::now();
+  });
+  // Well past the producer queue's 2,000 messages: the backlog is read and stuck.
+  const bool backlog = testing::wait_for([&] { return records_read(first.http_port()) >= 6000; },
+                                         std::chrono::seconds(60));
+  const auto stopped_at = Clock::now();
+  stop = true;
+  runner.join();
+  ASSERT_TRUE(backlog) << "the pipeline never read a backlog";
+  const double took = std::chrono::duration<double>(returned - stopped_at).count();
+  EXPECT_LE(took, 3.0 + 2.0) << "shutdown bound 3 s (+2 s) not held";
+  EXPECT_EQ(result.exit, pipeline::PipelineExit::undelivered) << result.error;
+  EXPECT_EQ(result.stats.delivered, 0u);
+  // Nothing was delivered, so nothing may be committed.
+  for (std::int64_t off : testing::committed_offsets(s.brokers, s.group, "in", kParts)) {
+    EXPECT_LT(off, 0) << "an offset was committed with every output undelivered";
+  }
+
+  // The outputs come back: a restart delivers everything, nothing lost.
+  ASSERT_TRUE(broker->set_broker_up(kOutputLeader).ok());
+  s.stop_at_end = true;
+  s.shutdown_timeout = std::chrono::seconds(30);
+  std::atomic<bool> never{false};
+  pipeline::KafkaPipeline second(s, patterns);
+  pipeline::PipelineResult again = second.run(never);
+  ASSERT_EQ(again.exit, pipeline::PipelineExit::ok) << again.error;
+  std::set<std::pair<std::int32_t, std::int64_t>> seen;
+  for (const char* t : {"clean", "dlq"}) {
+    for (const auto& r : testing::read_all(s.brokers, t, kParts)) {
+      seen.emplace(std::stoi(*r.header("skillstream.source.partition")),
+                   std::stoll(*r.header("skillstream.source.offset")));
+    }
+  }
+  EXPECT_EQ(seen.size(), kRecords) << "every input offset in clean or dead-letter";
+}
+
+}  // namespace
+}  // namespace skillstream
+

@@ -1,0 +1,69 @@
+#include "pipeline/record_batch.h"
+
+#include <gtest/gtest.h>
+
+#include "generator/session_generator.h"
+#include "processor/metrics.h"
+#include "processor/privacy_scanner.h"
+#include "processor/record_processor.h"
+#include "test_records.h"
+
+namespace skillstream::pipeline {
+namespace {
+
+using processor::Reason;
+using testing::FakeInput;
+
+std::string generated(double secret_ratio, std::uint64_t seed) {
+  generator::GeneratorOptions g;
+  g.seed = seed;
+  g.invalid_ratio = 0;
+  g.secret_ratio = secret_ratio;
+  generator::SessionGenerator gen(g);
+  std::string rec;
+  (void)gen.next(rec);
+  return rec;
+}
+
+TEST(JudgeBatch, FillsVerdictsPathsRedactedValuesAndSessionIdKeys) {
+  processor::ProcessorOptions opts;
+  processor::RecordProcessor proc(opts, processor::PrivacyScanner::compile_patterns());
+  processor::WorkerCounters counters;
+  const std::string valid = generated(0, 1);
+  const std::string secret = generated(1.0, 2);
+  auto b = FakeInput::batch({valid, "{}", secret, valid});
+  b->records[3].in.key = "has-a-key";
+  judge_batch(proc, counters, *b, true);
+
+  const Record& clean = b->records[0];
+  EXPECT_EQ(clean.reason, Reason::none);
+  EXPECT_TRUE(clean.redacted.empty());
+  EXPECT_GT(clean.session_id.size, 0u) << "no key: the session id is kept";
+  EXPECT_EQ(b->view(clean.session_id).substr(0, 5), "sess-");
+
+  const Record& reject = b->records[1];
+  EXPECT_EQ(reject.reason, Reason::missing_field);
+  EXPECT_FALSE(b->view(reject.message_text).empty());
+
+  const Record& redacted = b->records[2];
+  EXPECT_EQ(redacted.reason, Reason::none);
+  EXPECT_FALSE(redacted.redacted.empty());
+  EXPECT_NE(b->view(redacted.value).find("[REDACTED:"), std::string_view::npos);
+
+  EXPECT_EQ(b->records[3].session_id.size, 0u) << "an input key is kept, no session id";
+}
+
+TEST(JudgeBatch, WithoutSessionIdKeysNothingIsStashedForKeys) {
+  processor::ProcessorOptions opts;
+  opts.privacy = processor::PrivacyPolicy::off;
+  processor::RecordProcessor proc(opts, nullptr);
+  processor::WorkerCounters counters;
+  auto b = FakeInput::batch({generated(0, 3)});
+  judge_batch(proc, counters, *b, false);
+  EXPECT_EQ(b->records[0].reason, Reason::none);
+  EXPECT_EQ(b->records[0].session_id.size, 0u);
+  EXPECT_TRUE(b->text.empty());
+}
+
+}  // namespace
+}  // namespace skillstream::pipeline
