@@ -14,8 +14,8 @@
 #include "apps/commands.h"
 #include "apps/logging.h"
 #include "connectors/embedded_broker.h"
-#include "pipeline/kafka_pipeline.h"
 #include "generator/session_generator.h"
+#include "pipeline/kafka_pipeline.h"
 #include "processor/privacy_scanner.h"
 
 namespace skillstream::apps {

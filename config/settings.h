@@ -43,8 +43,8 @@ struct Settings {
   // Also pauses above this many records read and not acknowledged: below librdkafka's
   // queue.buffering.max.messages (100000), so a stalled output fills our queue, not its.
   std::size_t max_inflight_records = 50'000;
-  std::size_t batch_max_records = 512;          // records per batch handed to a worker
-  bool key_from_session_id = true;              // clean records without a key get session_id as key
+  std::size_t batch_max_records = 512;  // records per batch handed to a worker
+  bool key_from_session_id = true;      // clean records without a key get session_id as key
   OnUndeliverable on_undeliverable = OnUndeliverable::dead_letter;
   std::chrono::milliseconds shutdown_timeout{30'000};  // SIGTERM drain bound
   bool stop_at_end = false;

@@ -14,14 +14,14 @@ namespace skillstream::connectors {
 // what kind of failure, and one line saying what failed. Bad data never goes through
 // here (it is a processor::Verdict); bugs hit SKILLSTREAM_ASSERT.
 enum class Errc : std::uint8_t {
-  ok,            // no error
-  config,        // a client property or setting was refused
-  client,        // a client or handle could not be created
-  kafka,         // a Kafka call failed (the message names the call and librdkafka's error)
-  queue_full,    // the producer's local queue is full: serve delivery reports, then retry
-  record_refused,// the client refused this one record for good (size check)
-  fatal,         // the client cannot go on (authentication, fencing): stop
-  io,            // a file could not be read or written
+  ok,              // no error
+  config,          // a client property or setting was refused
+  client,          // a client or handle could not be created
+  kafka,           // a Kafka call failed (the message names the call and librdkafka's error)
+  queue_full,      // the producer's local queue is full: serve delivery reports, then retry
+  record_refused,  // the client refused this one record for good (size check)
+  fatal,           // the client cannot go on (authentication, fencing): stop
+  io,              // a file could not be read or written
 };
 
 [[nodiscard]] constexpr std::string_view to_string(Errc e) noexcept {

@@ -50,8 +50,8 @@ Result<std::unique_ptr<KafkaSink>> KafkaSink::create(const KafkaSinkOptions& opt
   sink->clean_ = rd_kafka_topic_new(sink->rk_, options.clean_topic.c_str(), nullptr);
   sink->dlq_ = rd_kafka_topic_new(sink->rk_, options.dlq_topic.c_str(), nullptr);
   if (sink->clean_ == nullptr || sink->dlq_ == nullptr) {
-    return Status::failure(Errc::client, fmt::format("producer topics: {}",
-                                                     rd_kafka_err2str(rd_kafka_last_error())));
+    return Status::failure(
+        Errc::client, fmt::format("producer topics: {}", rd_kafka_err2str(rd_kafka_last_error())));
   }
   return sink;
 }
@@ -67,14 +67,14 @@ rd_kafka_resp_err_t KafkaSink::produce(const OutRecord& r) {
   }
   for (std::size_t i = 0; i < r.header_count; ++i) {
     const HeaderView& h = r.headers[i];
-    rd_kafka_header_add(headers, h.name.data(), static_cast<ssize_t>(h.name.size()),
-                        h.value.data(), static_cast<ssize_t>(h.value.size()));
+    rd_kafka_header_add(headers, h.name.data(), static_cast<ssize_t>(h.name.size()), h.value.data(),
+                        static_cast<ssize_t>(h.value.size()));
   }
   rd_kafka_topic_t* topic = r.destination == Destination::dead_letter ? dlq_ : clean_;
   // No copy flag: value and key stay where the consumer put them until delivery.
   rd_kafka_resp_err_t err = rd_kafka_producev(
-      rk_, RD_KAFKA_V_RKT(topic),
-      RD_KAFKA_V_MSGFLAGS(0), RD_KAFKA_V_VALUE(const_cast<char*>(r.value.data()), r.value.size()),
+      rk_, RD_KAFKA_V_RKT(topic), RD_KAFKA_V_MSGFLAGS(0),
+      RD_KAFKA_V_VALUE(const_cast<char*>(r.value.data()), r.value.size()),
       RD_KAFKA_V_KEY(r.key.data(), r.key.size()), RD_KAFKA_V_TIMESTAMP(r.timestamp_ms),
       RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(r.opaque), RD_KAFKA_V_END);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) rd_kafka_headers_destroy(headers);  // still ours

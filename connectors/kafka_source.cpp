@@ -100,7 +100,9 @@ Status KafkaSource::subscribe() {
   rd_kafka_topic_partition_list_add(topics, topic_.c_str(), RD_KAFKA_PARTITION_UA);
   rd_kafka_resp_err_t err = rd_kafka_subscribe(rk_, topics);
   rd_kafka_topic_partition_list_destroy(topics);
-  if (err) return Status::failure(Errc::kafka, fmt::format("subscribe {}: {}", topic_, rd_kafka_err2str(err)));
+  if (err)
+    return Status::failure(Errc::kafka,
+                           fmt::format("subscribe {}: {}", topic_, rd_kafka_err2str(err)));
   return Status::success();
 }
 
@@ -145,9 +147,8 @@ struct CommitWait {
 
 }  // namespace
 
-Status KafkaSource::commit_within(
-    const std::vector<std::pair<std::int32_t, std::int64_t>>& offsets,
-    std::chrono::milliseconds timeout) {
+Status KafkaSource::commit_within(const std::vector<std::pair<std::int32_t, std::int64_t>>& offsets,
+                                  std::chrono::milliseconds timeout) {
   if (offsets.empty()) return Status::success();
   rd_kafka_topic_partition_list_t* list = offset_list(topic_, offsets);
   rd_kafka_queue_t* q = rd_kafka_queue_new(rk_);
@@ -158,7 +159,8 @@ Status KafkaSource::commit_within(
         auto* w = static_cast<CommitWait*>(opaque);
         w->done = true;
         w->err = e;
-        for (int i = 0; e == RD_KAFKA_RESP_ERR_NO_ERROR && parts != nullptr && i < parts->cnt; ++i) {
+        for (int i = 0; e == RD_KAFKA_RESP_ERR_NO_ERROR && parts != nullptr && i < parts->cnt;
+             ++i) {
           if (parts->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR) w->err = parts->elems[i].err;
         }
       },
@@ -176,8 +178,8 @@ Status KafkaSource::commit_within(
     return Status::failure(Errc::kafka, fmt::format("commit: {}", rd_kafka_err2str(err)));
   }
   if (!wait.done) {
-    return Status::failure(Errc::kafka, fmt::format("commit: no answer within {} ms",
-                                                    timeout.count()));
+    return Status::failure(Errc::kafka,
+                           fmt::format("commit: no answer within {} ms", timeout.count()));
   }
   if (wait.err != RD_KAFKA_RESP_ERR_NO_ERROR && wait.err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
     return Status::failure(Errc::kafka, fmt::format("commit: {}", rd_kafka_err2str(wait.err)));
@@ -238,9 +240,10 @@ bool KafkaSource::close(std::chrono::milliseconds timeout) {
   rd_kafka_queue_destroy(q);
   if (!closed) {
     close_incomplete_ = true;
-    spdlog::warn("consumer close: the group did not answer within {} ms; leaving without it "
-                 "(the group notices after session.timeout.ms)",
-                 timeout.count());
+    spdlog::warn(
+        "consumer close: the group did not answer within {} ms; leaving without it "
+        "(the group notices after session.timeout.ms)",
+        timeout.count());
   }
   return closed;
 }

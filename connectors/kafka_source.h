@@ -10,8 +10,8 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include "connectors/kafka_conf.h"
 #include "connectors/errors.h"
+#include "connectors/kafka_conf.h"
 
 namespace skillstream::connectors {
 

@@ -26,8 +26,8 @@ struct OutRecord {
   static constexpr std::size_t kMaxHeaders = 16;
 
   Destination destination = Destination::clean;
-  std::string_view value;  // data() == nullptr: a null value
-  std::string_view key;    // data() == nullptr: no key
+  std::string_view value;         // data() == nullptr: a null value
+  std::string_view key;           // data() == nullptr: no key
   std::int64_t timestamp_ms = 0;  // 0: now
   // A consumed rd_kafka_message_t whose headers are copied first (null: none).
   const void* headers_of = nullptr;

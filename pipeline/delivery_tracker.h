@@ -97,7 +97,7 @@ class DeliveryTracker {
 
   DeliveryLimits limits_;
   OnPermanent on_permanent_;
-  std::deque<Record*> queue_;    // to produce, in order
+  std::deque<Record*> queue_;  // to produce, in order
   // To produce again, earliest due first.
   std::priority_queue<Retry, std::vector<Retry>, std::greater<Retry>> retries_;
   std::unordered_set<Batch*> live_;  // batches with records not yet acknowledged

@@ -172,8 +172,9 @@ struct KafkaPipeline::Impl {
       case DeliveryErrorClass::permanent:
         if (!r.stub && s.on_undeliverable == config::OnUndeliverable::dead_letter) {
           metrics->on_undeliverable();
-          spdlog::warn("record {}/{} refused for good by the {} ({}): writing an undeliverable stub",
-                       r.in.partition, r.in.offset, by_client ? "client" : "broker", why.name);
+          spdlog::warn(
+              "record {}/{} refused for good by the {} ({}): writing an undeliverable stub",
+              r.in.partition, r.in.offset, by_client ? "client" : "broker", why.name);
         } else if (fatal_error.empty()) {
           fatal_error = fmt::format("record {}/{} refused for good: {} (on_undeliverable={})",
                                     r.in.partition, r.in.offset, why.description,
@@ -182,8 +183,8 @@ struct KafkaPipeline::Impl {
         break;
       case DeliveryErrorClass::fatal:
         if (fatal_error.empty()) {
-          fatal_error = fmt::format("delivery failed with a non-retriable error: {} ({})",
-                                    why.name, why.description);
+          fatal_error = fmt::format("delivery failed with a non-retriable error: {} ({})", why.name,
+                                    why.description);
         }
         break;
       case DeliveryErrorClass::ok:
@@ -316,9 +317,10 @@ struct KafkaPipeline::Impl {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     if (!st.ok()) {
-      spdlog::error("{}: the offsets of {} partition(s) stay uncommitted; their delivered records "
-                    "will be read again after a restart",
-                    st.error, due.size());
+      spdlog::error(
+          "{}: the offsets of {} partition(s) stay uncommitted; their delivered records "
+          "will be read again after a restart",
+          st.error, due.size());
       return false;
     }
     committer.sent(due);
@@ -364,8 +366,8 @@ struct KafkaPipeline::Impl {
   bool drain(const std::vector<std::int32_t>& partitions, Clock::time_point deadline) {
     while (pending(partitions) > 0) {
       note_stop(Clock::now());
-      if (Clock::now() >= std::min(deadline, stop_deadline) || client_fatal() ||
-          delivery.fatal() || stuck()) {
+      if (Clock::now() >= std::min(deadline, stop_deadline) || client_fatal() || delivery.fatal() ||
+          stuck()) {
         return false;
       }
       (void)submit_current();
@@ -473,10 +475,9 @@ struct KafkaPipeline::Impl {
       metrics->on_commit(ok);
       if (!ok) committer.refused();  // main thread, from the consumer's poll
     };
-    auto made_source = KafkaSource::create(
-        co, [this](bool assign, rd_kafka_topic_partition_list_t* parts, bool lost) {
-          on_rebalance(assign, parts, lost);
-        });
+    auto made_source =
+        KafkaSource::create(co, [this](bool assign, rd_kafka_topic_partition_list_t* parts,
+                                       bool lost) { on_rebalance(assign, parts, lost); });
     if (!made_source.ok()) return made_source.status();
     source = std::move(made_source.value());
 
@@ -579,7 +580,8 @@ struct KafkaPipeline::Impl {
     if (!commit_within(offsets.partitions(), std::max(left, std::chrono::milliseconds(500))) &&
         result.exit == PipelineExit::ok) {
       result.exit = PipelineExit::undelivered;
-      result.error = "the final commit failed: delivered records will be read again after a restart";
+      result.error =
+          "the final commit failed: delivered records will be read again after a restart";
     }
     if (std::string retried = retry_log.take(); !retried.empty()) {
       spdlog::warn("delivery retries: {}", retried);

@@ -102,12 +102,13 @@ void Router::route_stub(const Record& r, OutRecord& out) {
   source_headers(r, out);
   out.add_header("skillstream.reason", processor::to_string(processor::Reason::undeliverable));
   out.add_header("skillstream.path", "");
-  stub_message_ = r.refusal.by_client
-                      ? fmt::format("refused by the producer's own size check (message.max.bytes), "
-                                    "before reaching the broker: {}",
-                                    r.refusal.description)
-                      : fmt::format("the broker refused the record for good: {}",
-                                    r.refusal.description);
+  stub_message_ =
+      r.refusal.by_client
+          ? fmt::format(
+                "refused by the producer's own size check (message.max.bytes), "
+                "before reaching the broker: {}",
+                r.refusal.description)
+          : fmt::format("the broker refused the record for good: {}", r.refusal.description);
   out.add_header("skillstream.message", stub_message_);
   out.add_header("skillstream.version", options_.version);
   out.add_header("skillstream.original.reason", processor::to_string(r.reason));

@@ -14,9 +14,9 @@
 #include <gtest/gtest.h>
 
 #include "connectors/embedded_broker.h"
-#include "pipeline/kafka_pipeline.h"
 #include "generator/session_generator.h"
 #include "kafka_test_util.h"
+#include "pipeline/kafka_pipeline.h"
 #include "processor/privacy_scanner.h"
 #include "processor/record_processor.h"
 

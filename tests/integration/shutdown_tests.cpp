@@ -118,4 +118,3 @@ TEST(PipelineShutdown, StalledOutputWithBacklogOverTheProducerQueueExitsWithinTh
 
 }  // namespace
 }  // namespace skillstream
-

@@ -17,8 +17,7 @@ TEST(DeliveryErrors, ClassifiesTransientPermanentPurgedAndFatal) {
     EXPECT_EQ(classify_delivery_error(e), DeliveryErrorClass::permanent) << rd_kafka_err2name(e);
   }
   EXPECT_EQ(classify_delivery_error(RD_KAFKA_RESP_ERR__PURGE_QUEUE), DeliveryErrorClass::purged);
-  EXPECT_EQ(classify_delivery_error(RD_KAFKA_RESP_ERR__PURGE_INFLIGHT),
-            DeliveryErrorClass::purged);
+  EXPECT_EQ(classify_delivery_error(RD_KAFKA_RESP_ERR__PURGE_INFLIGHT), DeliveryErrorClass::purged);
   for (auto e : {RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED, RD_KAFKA_RESP_ERR__FATAL,
                  RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED, RD_KAFKA_RESP_ERR_PRODUCER_FENCED}) {
     EXPECT_EQ(classify_delivery_error(e), DeliveryErrorClass::fatal) << rd_kafka_err2name(e);
