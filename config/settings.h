@@ -18,8 +18,8 @@ enum class OnUndeliverable : std::uint8_t {
 
 enum class LogFormat : std::uint8_t { text, json };
 
-// Every setting of `skillstream run`, with its default. Filled by load_settings()
-// from defaults, then the TOML file, then SKILLSTREAM_* environment variables, then
+// Every setting of every command (`run` takes them all), with its default. Filled by
+// load_settings() from defaults, then the TOML file, then SKILLSTREAM_* environment variables, then
 // command-line flags (each layer overrides the one before).
 struct Settings {
   // [kafka]

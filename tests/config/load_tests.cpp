@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <toml++/toml.h>
 
 namespace skillstream::config {
 namespace {
@@ -111,30 +112,47 @@ TEST(LoadSettings, SampleFileGivesExactlyTheDefaults) {
   expect_same(r.settings, defaults_with_instance_id());
 }
 
-TEST(LoadSettings, SampleFileShowsEverySetting) {
-  std::ifstream in(sample_path());
-  std::stringstream text;
-  text << in.rdbuf();
-  const std::string sample = text.str();
+// The sample is the user's reference: every catalog row, with its default, and no
+// key that is no setting.
+TEST(LoadSettings, SampleFileShowsEverySettingWithItsDefault) {
+  toml::table sample;
+  ASSERT_NO_THROW(sample = toml::parse_file(sample_path()));
   for (const auto& info : setting_catalog()) {
-    std::string section = "[";
-    section.append(info.section).append("]");
-    auto at = sample.find(section);
-    ASSERT_NE(at, std::string::npos) << section;
-    // Numbers and booleans bare, text quoted; instance_id's default is filled in later.
-    bool bare =
-        info.is_bool || (!info.default_value.empty() &&
-                         info.default_value.find_first_not_of("0123456789") == std::string::npos);
-    std::string line = "\n";
-    line.append(info.key).append(" = ");
-    if (bare) {
-      line += info.default_value;
-    } else {
-      line.append("\"").append(info.default_value).append("\"");
+    const toml::node* node = sample[info.section][info.key].node();
+    ASSERT_NE(node, nullptr) << "sample lacks [" << info.section << "] " << info.key;
+    std::string text;
+    if (auto s = node->as_string()) {
+      text = s->get();
+    } else if (auto i = node->as_integer()) {
+      text = std::to_string(i->get());
+    } else if (auto b = node->as_boolean()) {
+      text = b->get() ? "true" : "false";
     }
-    EXPECT_NE(sample.find(line, at), std::string::npos)
-        << "sample lacks `" << line.substr(1) << "` in " << section;
+    EXPECT_EQ(text, info.default_value) << "[" << info.section << "] " << info.key;
   }
+  for (auto&& [section, table] : sample) {
+    ASSERT_TRUE(table.is_table()) << section.str();
+    for (auto&& [key, node] : *table.as_table()) {
+      if (section.str() == "kafka" && node.is_table()) continue;  // [kafka.common] and the like
+      bool known = false;
+      for (const auto& info : setting_catalog()) {
+        known = known || (info.section == section.str() && info.key == key.str());
+      }
+      EXPECT_TRUE(known) << "sample has [" << section.str() << "] " << key.str()
+                         << ", which is no setting";
+    }
+  }
+}
+
+TEST(SettingCatalog, RowsSayWhichCommandsOfferThem) {
+  for (const auto& info : setting_catalog()) {
+    EXPECT_TRUE(info.commands.has(Command::run)) << info.flag;  // run takes every setting
+    EXPECT_EQ(info.commands.has(Command::validate), info.section == "processor") << info.flag;
+  }
+  EXPECT_EQ(command_name(Command::run), "run");
+  EXPECT_EQ(command_name(Command::validate), "validate");
+  constexpr CommandSet none = {};
+  EXPECT_FALSE(none.has(Command::run));
 }
 
 TEST(LoadSettings, EachLayerOverridesTheOneBefore) {
