@@ -10,6 +10,7 @@
 
 #include "apps/commands.h"
 #include "apps/logging.h"
+#include "apps/property_check.h"
 #include "apps/settings_flags.h"
 #include "apps/signals.h"
 #include "config/load.h"
@@ -74,6 +75,12 @@ void add_run_command(CLI::App& app, int& exit_code) {
     config::LoadResult loaded = flags->load(environ);
     if (!loaded.ok()) {
       std::fprintf(stderr, "skillstream run: %s\n", loaded.error.c_str());
+      exit_code = 2;
+      return;
+    }
+    // Before any client exists: a property librdkafka refuses is bad configuration.
+    if (std::string error = check_kafka_properties(loaded.settings); !error.empty()) {
+      std::fprintf(stderr, "skillstream run: %s\n", error.c_str());
       exit_code = 2;
       return;
     }

@@ -437,9 +437,10 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-// ${NAME} takes NAME's value from the environment; "$${" is a literal "${". The problem
-// names the variable, never a value.
-std::string expand_env(std::string_view value, const EnvMap& env, std::string& out) {
+// ${NAME} takes NAME's value from the environment; "$${" is a literal "${". The names
+// used go to `used`. The problem names the variable, never a value.
+std::string expand_env(std::string_view value, const EnvMap& env, std::string& out,
+                       std::vector<std::string>& used) {
   out.clear();
   for (std::size_t i = 0; i < value.size(); ++i) {
     if (value.compare(i, 3, "$${") == 0) {
@@ -462,6 +463,7 @@ std::string expand_env(std::string_view value, const EnvMap& env, std::string& o
     auto it = env.find(name);
     if (it == env.end()) return "environment variable " + std::string(name) + " is not set";
     out += it->second;
+    used.emplace_back(name);
     i = close;
   }
   return {};
@@ -479,34 +481,100 @@ void set_property(Properties& props, std::string key, std::string value) {
   props.emplace_back(std::move(key), std::move(value));
 }
 
-// Reads one [kafka.<table>] into `out`. Unquoted dotted keys (fetch.max.bytes = 1) are
-// nested tables in TOML: they are joined back with dots.
+// Cooperative rebalancing is what the delivery guarantees rest on: a revoked
+// partition's in-flight records are delivered and committed before it is released,
+// while the other partitions keep flowing. An eager strategy (range, roundrobin)
+// revokes everything on every rebalance and does not call the pipeline the same way.
+std::string check_assignment_strategy(std::string_view value) {
+  bool eager = false;
+  bool other = false;
+  bool cooperative = false;
+  std::size_t start = 0;
+  while (start <= value.size()) {
+    std::size_t comma = std::min(value.find(',', start), value.size());
+    std::string name = lower(value.substr(start, comma - start));
+    name.erase(0, name.find_first_not_of(" \t"));
+    name.erase(name.find_last_not_of(" \t") + 1);
+    start = comma + 1;
+    if (name.empty()) continue;
+    if (name == "range" || name == "roundrobin") {
+      eager = true;
+    } else if (name == "cooperative-sticky") {
+      cooperative = true;
+    } else {
+      other = true;
+    }
+  }
+  constexpr std::string_view why =
+      "cooperative rebalancing is what the delivery guarantees rest on (use cooperative-sticky)";
+  if (eager) return "refused: range and roundrobin are eager strategies; " + std::string(why);
+  if (other || !cooperative) {
+    return "refused: only cooperative-sticky is accepted; " + std::string(why);
+  }
+  return {};
+}
+
+std::string origin_text(const PropertySource& p) {
+  std::string out = "config file " + p.file + ": [" + p.table + "] " + quote_text(p.name);
+  if (!p.variables.empty()) {
+    out += " (value from";
+    for (std::size_t i = 0; i < p.variables.size(); ++i) {
+      out += (i == 0 ? " ${" : ", ${") + p.variables[i] + "}";
+    }
+    out += ")";
+  }
+  return out;
+}
+
+// Where read_properties() is reading: the file and the table.
+struct PropertyTable {
+  const std::string& file;
+  std::string table;  // "kafka.consumer"
+};
+
+// Reads one [kafka.<table>] into `out`, and each property as given into `sources`.
+// Unquoted dotted keys (fetch.max.bytes = 1) are nested tables in TOML: they are
+// joined back with dots.
 std::string read_properties(const toml::table& table, const std::string& prefix,
-                            const std::string& where, const EnvMap& env, Properties& out) {
+                            const PropertyTable& where, const EnvMap& env, Properties& out,
+                            std::vector<PropertySource>& sources) {
   for (auto&& [k, node] : table) {
     std::string name = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
     if (auto sub = node.as_table()) {
-      if (auto err = read_properties(*sub, name, where, env, out); !err.empty()) return err;
+      if (auto err = read_properties(*sub, name, where, env, out, sources); !err.empty()) {
+        return err;
+      }
       continue;
     }
-    std::string at = where + " " + quote_text(name) + ": ";
-    if (k.str().empty()) return where + ": empty property name";
+    PropertySource source{where.file, where.table, name, {}, {}};
+    if (k.str().empty()) {
+      return "config file " + where.file + ": [" + where.table + "]: empty property name";
+    }
     std::string key = lower(name);
     for (const auto& refused : refused_properties) {
-      if (key == refused.name) return at + "refused: " + std::string(refused.why);
+      if (key == refused.name)
+        return origin_text(source) + ": refused: " + std::string(refused.why);
     }
-    std::string value;
     if (auto s = node.as_string()) {
-      if (auto err = expand_env(s->get(), env, value); !err.empty()) return at + err;
+      if (auto err = expand_env(s->get(), env, source.value, source.variables); !err.empty()) {
+        return origin_text(source) + ": " + err;
+      }
     } else if (auto i = node.as_integer()) {
-      value = std::to_string(i->get());
+      source.value = std::to_string(i->get());
     } else if (auto b = node.as_boolean()) {
-      value = show_bool(b->get());
+      source.value = show_bool(b->get());
     } else {
       // Only the type: the value might be a secret.
-      return at + "expected a string, an integer or a boolean, found " + type_name(node);
+      return origin_text(source) + ": expected a string, an integer or a boolean, found " +
+             type_name(node);
     }
-    set_property(out, std::move(name), std::move(value));
+    if (key == "partition.assignment.strategy") {
+      if (auto err = check_assignment_strategy(source.value); !err.empty()) {
+        return origin_text(source) + ": " + err;
+      }
+    }
+    set_property(out, name, source.value);
+    sources.push_back(std::move(source));
   }
   return {};
 }
@@ -564,8 +632,9 @@ std::string apply_file(const std::string& path, const EnvMap& env, Settings& s) 
         Properties& into = key.str() == "common"     ? common
                            : key.str() == "consumer" ? consumer
                                                      : producer;
-        const std::string table_where = head + ": [kafka." + std::string(key.str()) + "]";
-        if (auto err = read_properties(*props, "", table_where, env, into); !err.empty()) {
+        const PropertyTable table_where{path, "kafka." + std::string(key.str())};
+        if (auto err = read_properties(*props, "", table_where, env, into, s.property_sources);
+            !err.empty()) {
           return err;
         }
         continue;
@@ -670,6 +739,8 @@ std::string_view command_name(Command command) noexcept {
   }
   return "unknown";
 }
+
+std::string property_origin(const PropertySource& property) { return origin_text(property); }
 
 std::string redact_property_value(std::string_view key, std::string_view value) {
   static constexpr std::string_view secret_words[] = {

@@ -88,6 +88,11 @@ struct SettingInfo {
 };
 [[nodiscard]] const std::vector<SettingInfo>& setting_catalog();
 
+// Where a librdkafka property was given, for an error line: `config file PATH:
+// [kafka.consumer] "name"`, plus ` (value from ${VAR})` when the value came from
+// environment variables. Never the value.
+[[nodiscard]] std::string property_origin(const PropertySource& property);
+
 // The effective settings as ("section.key", value text) pairs, librdkafka properties
 // last ("kafka.consumer.<name>") with secret-looking values redacted: safe to log.
 [[nodiscard]] std::vector<std::pair<std::string, std::string>> describe_settings(

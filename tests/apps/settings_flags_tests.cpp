@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 
 #include "apps/commands.h"
+#include "apps/property_check.h"
 #include "config/load.h"
 
 namespace skillstream::apps {
@@ -158,6 +159,42 @@ TEST(SettingsFlags, ConfigPathFromFlagElseVariable) {
   EXPECT_EQ(flags->config_path(nullptr), std::nullopt);
   parse(app, {"run", "--config", "/etc/flag.toml"});
   EXPECT_EQ(flags->config_path(with.get()), "/etc/flag.toml");
+}
+
+config::Settings settings_from(const std::string& toml, std::initializer_list<std::string> vars) {
+  const std::string path = test_config_path();
+  std::ofstream(path) << toml;
+  Env env(vars);
+  config::LoadResult r = config::load_settings(path, {}, env.get());
+  EXPECT_TRUE(r.ok()) << r.error;
+  return r.settings;
+}
+
+TEST(CheckKafkaProperties, AcceptsValidPropertiesOfEveryTable) {
+  EXPECT_EQ(check_kafka_properties(settings_from(
+                "[kafka.common]\n\"security.protocol\" = \"plaintext\"\n"
+                "[kafka.consumer]\nsession.timeout.ms = 6000\nauto.offset.reset = \"latest\"\n"
+                "[kafka.producer]\nlinger.ms = 5\n\"compression.type\" = \"lz4\"\n",
+                {})),
+            "");
+  EXPECT_EQ(check_kafka_properties(config::Settings{}), "");
+}
+
+TEST(CheckKafkaProperties, NamesFileTableAndKeyButNeverTheValue) {
+  const std::string path = test_config_path();
+  EXPECT_EQ(
+      check_kafka_properties(settings_from(
+          "[kafka.common]\nlinger.ms = 5\n[kafka.consumer]\n\"no.such.thing\" = \"s3cr3t\"\n", {})),
+      "config file " + path +
+          ": [kafka.consumer] \"no.such.thing\": unknown librdkafka "
+          "property");
+  // librdkafka's own message for this one quotes the value; ours does not.
+  const std::string invalid = check_kafka_properties(settings_from(
+      "[kafka.producer]\n\"session.timeout.ms\" = \"${PW}\"\n", {"PW=hunter2-s3cr3t"}));
+  EXPECT_EQ(invalid, "config file " + path +
+                         ": [kafka.producer] \"session.timeout.ms\" (value from ${PW}): invalid "
+                         "value for this librdkafka property (value not shown)");
+  EXPECT_EQ(invalid.find("hunter2"), std::string::npos);
 }
 
 }  // namespace

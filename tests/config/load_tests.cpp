@@ -443,6 +443,66 @@ TEST(LoadSettings, GuaranteePropertiesAreRefused) {
             std::string::npos);
 }
 
+TEST(LoadSettings, EagerAssignmentStrategiesAreRefused) {
+  for (std::string table : {"common", "consumer", "producer"}) {
+    for (std::string value : {"range", "roundrobin", "RoundRobin", "cooperative-sticky,range",
+                              " range , roundrobin "}) {
+      std::string path = write_config("[kafka." + table + "]\npartition.assignment.strategy = \"" +
+                                      value + "\"\n");
+      LoadResult r = load_settings(path, {}, nullptr);
+      EXPECT_EQ(r.error, "config file " + path + ": [kafka." + table +
+                             "] \"partition.assignment.strategy\": refused: range and roundrobin "
+                             "are eager strategies; cooperative rebalancing is what the delivery "
+                             "guarantees rest on (use cooperative-sticky)")
+          << value;
+    }
+  }
+  // Through a variable: the error names it.
+  std::string err =
+      load_error("[kafka.consumer]\n\"partition.assignment.strategy\" = \"${S}\"\n", {"S=range"});
+  EXPECT_NE(err.find("\"partition.assignment.strategy\" (value from ${S}): refused: range and "
+                     "roundrobin are eager"),
+            std::string::npos)
+      << err;
+  // A strategy librdkafka does not know would fail only at client creation.
+  err = load_error("[kafka.consumer]\npartition.assignment.strategy = \"sticky\"\n");
+  EXPECT_NE(err.find("refused: only cooperative-sticky is accepted"), std::string::npos) << err;
+}
+
+TEST(LoadSettings, CooperativeStickyIsAccepted) {
+  for (std::string value : {"cooperative-sticky", " Cooperative-Sticky "}) {
+    LoadResult r =
+        load_text("[kafka.consumer]\npartition.assignment.strategy = \"" + value + "\"\n");
+    ASSERT_TRUE(r.ok()) << r.error;
+    using P = std::vector<std::pair<std::string, std::string>>;
+    EXPECT_EQ(r.settings.consumer_properties, (P{{"partition.assignment.strategy", value}}));
+  }
+}
+
+TEST(LoadSettings, PropertiesRememberWhereTheyWereGiven) {
+  std::string path = write_config(
+      "[kafka.common]\nlinger.ms = 5\n[kafka.consumer]\n\"sasl.password\" = \"${A}-${B}\"\n"
+      "[kafka.producer]\nlinger.ms = 7\n");
+  Env env({"A=x", "B=y"});
+  LoadResult r = load_settings(path, {}, env.get());
+  ASSERT_TRUE(r.ok()) << r.error;
+  const auto& sources = r.settings.property_sources;
+  ASSERT_EQ(sources.size(), 3u);  // as given: the producer's linger.ms does not replace common's
+  EXPECT_EQ(sources[0].file, path);
+  EXPECT_EQ(sources[0].table, "kafka.common");
+  EXPECT_EQ(sources[0].name, "linger.ms");
+  EXPECT_EQ(sources[0].value, "5");
+  EXPECT_TRUE(sources[0].variables.empty());
+  EXPECT_EQ(sources[1].table, "kafka.consumer");
+  EXPECT_EQ(sources[1].value, "x-y");
+  EXPECT_EQ(sources[1].variables, (std::vector<std::string>{"A", "B"}));
+  EXPECT_EQ(sources[2].table, "kafka.producer");
+  EXPECT_EQ(property_origin(sources[0]), "config file " + path + ": [kafka.common] \"linger.ms\"");
+  EXPECT_EQ(property_origin(sources[1]),
+            "config file " + path + ": [kafka.consumer] \"sasl.password\" (value from ${A}, ${B})");
+  EXPECT_TRUE(load_settings(std::nullopt, {}, nullptr).settings.property_sources.empty());
+}
+
 TEST(LoadSettings, DuplicateTopicsAreAnError) {
   LoadResult r = load_settings(std::nullopt, {{"clean-topic", "sessions.raw"}}, nullptr);
   EXPECT_EQ(r.error,
