@@ -35,14 +35,28 @@ void log_summary(const pipeline::PipelineStats& st) {
       st.seconds > 0 ? static_cast<double>(st.read) / st.seconds : 0.0);
 }
 
-}  // namespace
+// One line with every effective setting, secret-looking property values masked, so
+// a log shows what this run was started with.
+void log_settings(const config::Settings& settings) {
+  std::string line = "settings:";
+  for (const auto& [key, value] : config::describe_settings(settings)) {
+    line += ' ';
+    line += key;
+    line += '=';
+    line += value.empty() ? std::string("\"\"") : value;
+  }
+  spdlog::info("{}", line);
+}
 
-int run_pipeline(config::Settings settings) {
+int run_pipeline(config::Settings settings, const std::vector<std::string>& warnings) {
   if (!configure_logging(settings.log_level,
                          settings.log_format == config::LogFormat::json ? "json" : "text")) {
     std::fprintf(stderr, "skillstream run: bad log level or format\n");
     return 2;
   }
+  // Unknown SKILLSTREAM_* variables, by name: the logger is up only now.
+  for (const std::string& warning : warnings) spdlog::warn("{}", warning);
+  log_settings(settings);
   std::shared_ptr<const processor::PrivacyPatterns> patterns;
   if (settings.processor.privacy != processor::PrivacyPolicy::off) {
     patterns = processor::PrivacyScanner::compile_patterns();
@@ -66,6 +80,8 @@ int run_pipeline(config::Settings settings) {
   }
   return 1;
 }
+
+}  // namespace
 
 void add_run_command(CLI::App& app, int& exit_code) {
   CLI::App* cmd = app.add_subcommand("run", "Run the Kafka pipeline: input -> clean / dead-letter");
@@ -92,7 +108,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
       exit_code = 2;
       return;
     }
-    exit_code = run_pipeline(std::move(loaded.settings));
+    exit_code = run_pipeline(std::move(loaded.settings), loaded.warnings);
   });
 }
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -140,6 +141,14 @@ void print_summary(const Totals& t, std::uint64_t bytes, double seconds) {
   std::fputs(s.c_str(), stderr);
 }
 
+// The first sink that failed, or null.
+const connectors::FileSink* failed_sink(const connectors::FileSink& clean,
+                                        const connectors::FileSink& rejects) {
+  if (!clean.ok()) return &clean;
+  if (!rejects.ok()) return &rejects;
+  return nullptr;
+}
+
 int run_validate(const ValidateOptions& o, const config::Settings& settings) {
   const processor::ProcessorOptions& popts = settings.processor;
   const std::size_t max_record_bytes = popts.max_record_bytes;
@@ -177,8 +186,12 @@ int run_validate(const ValidateOptions& o, const config::Settings& settings) {
   // Reject lines on a terminal's standard error would be torn by a progress line.
   Progress progress(o.progress && !o.rejects_path.empty() && Progress::on_terminal());
   std::string reject_line;
+  // Set by the writer at the first failed write: the reader stops, the writer drops
+  // what is still in flight (so the reader is never left blocked on a full pool).
+  std::atomic<bool> write_failed{false};
   std::thread writer([&] {
     while (std::optional<Job> job = pool.next()) {
+      if (write_failed.load(std::memory_order_relaxed)) continue;
       const auto& lines = job->batch.lines;
       for (std::size_t i = 0; i < lines.size(); ++i) {
         const LineVerdict& v = job->verdicts[i];
@@ -210,11 +223,12 @@ int run_validate(const ValidateOptions& o, const config::Settings& settings) {
         rejects.write(reject_line);
       }
       progress.update(totals.records, source.bytes_read(), totals.records - totals.clean);
+      if (failed_sink(clean, rejects) != nullptr) write_failed.store(true);
     }
   });
 
   bool read_ok = true;
-  for (;;) {
+  while (!write_failed.load()) {
     Job job;
     if (!source.next(job.batch)) {
       read_ok = source.ok();
@@ -228,18 +242,18 @@ int run_validate(const ValidateOptions& o, const config::Settings& settings) {
   clean.flush();
   rejects.flush();
 
+  // A failed write ends the run with that one line: no summary, which would read as
+  // if the output were complete.
+  if (const connectors::FileSink* sink = failed_sink(clean, rejects)) {
+    std::fprintf(stderr, "skillstream validate: %s\n", sink->error().c_str());
+    return 1;
+  }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   print_summary(totals, source.bytes_read(), seconds);
   if (!read_ok) {
     std::fprintf(stderr, "skillstream validate: %s\n", source.error().c_str());
     return 1;
-  }
-  for (const auto* sink : {&clean, &rejects}) {
-    if (!sink->ok()) {
-      std::fprintf(stderr, "skillstream validate: %s\n", sink->error().c_str());
-      return 1;
-    }
   }
   return 0;
 }
@@ -270,6 +284,10 @@ void add_validate_command(CLI::App& app, int& exit_code) {
       std::fprintf(stderr, "skillstream validate: %s\n", loaded.error.c_str());
       exit_code = 2;
       return;
+    }
+    // Unknown SKILLSTREAM_* variables, by name only (validate has no logger).
+    for (const std::string& warning : loaded.warnings) {
+      std::fprintf(stderr, "skillstream validate: warning: %s\n", warning.c_str());
     }
     exit_code = run_validate(*opts, loaded.settings);
   });

@@ -743,9 +743,10 @@ std::string_view command_name(Command command) noexcept {
 std::string property_origin(const PropertySource& property) { return origin_text(property); }
 
 std::string redact_property_value(std::string_view key, std::string_view value) {
+  // sasl.oauthbearer.extensions: key=value pairs that may carry tokens.
   static constexpr std::string_view secret_words[] = {
-      "password", "secret", "key", "token", "credential", "sasl.oauthbearer.config",
-      "keystore", "private"};
+      "password", "secret",  "key",       "token", "credential", "sasl.oauthbearer.config",
+      "keystore", "private", "extensions"};
   std::string k = lower(key);
   for (auto word : secret_words) {
     if (k.find(word) != std::string::npos) return "******";

@@ -1,4 +1,4 @@
-// Configuration errors as a user sees them: the real
+// Configuration errors, warnings and write errors as a user sees them: the real
 // binary, each run in an empty environment (env -i) so that the machine's own
 // SKILLSTREAM_* variables cannot add lines.
 #include <fcntl.h>
@@ -22,6 +22,10 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::string kBin = SKILLSTREAM_BINARY;
+
+const std::string kValid =
+    R"({"session_id":"sess-2025-02-01-x7k9m","agent_id":"a","timestamp":"2025-02-01T14:30:00Z",)"
+    R"("skill":{"name":"vllm"},"task":{"description":"d"},"outcome":{"success":true}})";
 
 // Secret-looking values that must never reach the terminal.
 const std::string kSecret = "sk-live-4f9a8b7c6d5e4f3a2b1c0d9e";
@@ -152,6 +156,128 @@ TEST_F(ConfigCli, EagerAssignmentStrategyIsRefusedAtLoad) {
               std::string::npos)
         << err;
   }
+}
+
+TEST_F(ConfigCli, ValidateTakesTheProcessorSettingsFromFileAndVariables) {
+  const std::string with_extra = kValid.substr(0, kValid.size() - 1) + R"(,"x":"bob@corp.io"})";
+  const fs::path in = write("in.jsonl", with_extra + "\n");
+  const fs::path out = dir_ / "out";
+  std::string err;
+  // SKILLSTREAM_PRIVACY=off: the e-mail stays.
+  ASSERT_EQ(skillstream("SKILLSTREAM_PRIVACY=off",
+                        "validate " + in.string() + " --clean " + out.string(), err),
+            0)
+      << err;
+  EXPECT_EQ(slurp(out), with_extra + "\n");
+  // [processor] strict = true from --config: the unlisted field is rejected.
+  const fs::path config = write("strict.toml", "[processor]\nstrict = true\n");
+  ASSERT_EQ(skillstream("",
+                        "validate --config " + config.string() + " " + in.string() + " --clean " +
+                            out.string(),
+                        err),
+            0);
+  EXPECT_EQ(slurp(out), "");
+  EXPECT_NE(err.find("unknown_field"), std::string::npos) << err;
+  // A bad value in the file: exit 2, one line naming it.
+  const fs::path bad = write("bad.toml", "[processor]\nmax_depth = 0\n");
+  EXPECT_EQ(skillstream("", "validate --config " + bad.string() + " " + in.string(), err), 2);
+  EXPECT_EQ(err, "skillstream validate: config file " + bad.string() +
+                     ": [processor] max_depth: expected an integer from 1 to 1024, found 0\n");
+}
+
+TEST_F(ConfigCli, UnknownVariableWarnsByNameOnly) {
+  const fs::path in = write("in.jsonl", kValid + "\n");
+  std::string err;
+  ASSERT_EQ(skillstream("SKILLSTREAM_BROKER=" + kSecret,
+                        "validate " + in.string() + " --rejects /dev/null", err),
+            0);
+  EXPECT_EQ(err.rfind("skillstream validate: warning: environment variable SKILLSTREAM_BROKER is "
+                      "not a setting; ignored\n",
+                      0),
+            0u)
+      << err;
+  EXPECT_EQ(err.find(kSecret), std::string::npos) << err;
+}
+
+// `run` logs the unknown variable and one line of effective settings (secrets masked)
+// once its logger is up. No broker listens on port 1: it is stopped with SIGTERM.
+TEST_F(ConfigCli, RunLogsWarningsAndOneSettingsLine) {
+  const fs::path config = write("run.toml",
+                                "[kafka]\nbrokers = \"127.0.0.1:1\"\n[kafka.common]\n"
+                                "\"sasl.password\" = \"${KAFKA_PW}\"\n");
+  const fs::path log = dir_ / "run.log";
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const std::string script =
+        "exec " + clean_env("KAFKA_PW=" + kPassword + " SKILLSTREAM_BOGUS=" + kSecret) + kBin +
+        " run --config " + config.string() + " --http-addr off --shutdown-timeout-ms 1000 2>" +
+        log.string();
+    ::execl("/bin/sh", "sh", "-c", script.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  std::string text;
+  for (int i = 0; i < 300 && text.find(" settings: ") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    text = slurp(log);
+  }
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  for (int i = 0; i < 600 && ::waitpid(pid, &status, WNOHANG) == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (::waitpid(pid, &status, WNOHANG) == 0) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+    ADD_FAILURE() << "run did not stop after SIGTERM";
+  }
+  text = slurp(log);
+  std::size_t warnings = 0;
+  std::size_t settings = 0;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find(" warning environment variable SKILLSTREAM_BOGUS is not a setting; ignored") !=
+        std::string::npos) {
+      ++warnings;
+    }
+    if (line.find(" info settings: ") != std::string::npos) {
+      ++settings;
+      EXPECT_NE(line.find(" kafka.brokers=127.0.0.1:1 "), std::string::npos) << line;
+      EXPECT_NE(line.find(" pipeline.shutdown_timeout_ms=1000 "), std::string::npos) << line;
+      EXPECT_NE(line.find(" kafka.consumer.sasl.password=******"), std::string::npos) << line;
+    }
+  }
+  EXPECT_EQ(warnings, 1u) << text;
+  EXPECT_EQ(settings, 1u) << text;
+  EXPECT_EQ(text.find(kPassword), std::string::npos);
+  EXPECT_EQ(text.find(kSecret), std::string::npos);
+}
+
+// Endless input into a full disk: validate stops at the first failed write, with one
+// line and exit 1 (no summary: it would read as if the output were complete).
+TEST_F(ConfigCli, ValidateStopsAtTheFirstWriteErrorOnAFullDevice) {
+  const fs::path err_path = dir_ / "stderr";
+  const int code = run_shell(
+      "yes '" + kValid + "' | " + clean_env() + kBin + " validate - 2>" + err_path.string(),
+      ::open("/dev/full", O_WRONLY));
+  EXPECT_EQ(code, 1);
+  EXPECT_EQ(slurp(err_path),
+            "skillstream validate: cannot write to standard output: No space left on device\n");
+}
+
+// Standard output is a pipe nobody reads and SIGPIPE is ignored (as under many
+// supervisors): the write fails with EPIPE, and validate stops the same way.
+TEST_F(ConfigCli, ValidateStopsAtABrokenPipeWithSigpipeIgnored) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  ::close(fds[0]);  // nobody will ever read
+  const fs::path err_path = dir_ / "stderr";
+  const int code = run_shell("trap '' PIPE; yes '" + kValid + "' 2>/dev/null | " + clean_env() +
+                                 kBin + " validate - 2>" + err_path.string(),
+                             fds[1]);
+  ::close(fds[1]);
+  EXPECT_EQ(code, 1);
+  EXPECT_EQ(slurp(err_path),
+            "skillstream validate: cannot write to standard output: Broken pipe\n");
 }
 
 }  // namespace

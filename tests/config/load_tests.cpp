@@ -526,7 +526,8 @@ TEST(LoadSettings, InstanceIdDefaultsToHostnameAndPid) {
 TEST(RedactPropertyValue, HidesSecretLookingKeys) {
   for (std::string key :
        {"sasl.password", "ssl.key.password", "ssl.key.pem", "sasl.oauthbearer.config",
-        "sasl.oauthbearer.client.secret", "ssl.keystore.location", "SASL.PASSWORD", "my.token"}) {
+        "sasl.oauthbearer.client.secret", "ssl.keystore.location", "SASL.PASSWORD", "my.token",
+        "sasl.oauthbearer.extensions"}) {
     EXPECT_EQ(redact_property_value(key, "hunter2"), "******") << key;
   }
   EXPECT_EQ(redact_property_value("linger.ms", "5"), "5");
