@@ -1,6 +1,5 @@
 // `skillstream run`: the Kafka pipeline (input topic -> validation -> clean / DLQ).
 #include <cstdio>
-#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,6 +10,8 @@
 
 #include "apps/commands.h"
 #include "apps/logging.h"
+#include "apps/property_check.h"
+#include "apps/settings_flags.h"
 #include "apps/signals.h"
 #include "config/load.h"
 #include "pipeline/kafka_pipeline.h"
@@ -34,14 +35,28 @@ void log_summary(const pipeline::PipelineStats& st) {
       st.seconds > 0 ? static_cast<double>(st.read) / st.seconds : 0.0);
 }
 
-}  // namespace
+// One line with every effective setting, secret-looking property values masked, so
+// a log shows what this run was started with.
+void log_settings(const config::Settings& settings) {
+  std::string line = "settings:";
+  for (const auto& [key, value] : config::describe_settings(settings)) {
+    line += ' ';
+    line += key;
+    line += '=';
+    line += value.empty() ? std::string("\"\"") : value;
+  }
+  spdlog::info("{}", line);
+}
 
-int run_pipeline(config::Settings settings) {
+int run_pipeline(config::Settings settings, const std::vector<std::string>& warnings) {
   if (!configure_logging(settings.log_level,
                          settings.log_format == config::LogFormat::json ? "json" : "text")) {
     std::fprintf(stderr, "skillstream run: bad log level or format\n");
     return 2;
   }
+  // Unknown SKILLSTREAM_* variables, by name: the logger is up only now.
+  for (const std::string& warning : warnings) spdlog::warn("{}", warning);
+  log_settings(settings);
   std::shared_ptr<const processor::PrivacyPatterns> patterns;
   if (settings.processor.privacy != processor::PrivacyPolicy::off) {
     patterns = processor::PrivacyScanner::compile_patterns();
@@ -66,68 +81,22 @@ int run_pipeline(config::Settings settings) {
   return 1;
 }
 
+}  // namespace
+
 void add_run_command(CLI::App& app, int& exit_code) {
-  // Every flag is kept as text and only passed on when given: config::load_settings
-  // parses and layers them (defaults < file < SKILLSTREAM_* variables < flags).
-  struct Flag {
-    const char* name;
-    const char* help;
-    bool boolean;
-  };
-  static const Flag kFlags[] = {
-      {"brokers", "Kafka bootstrap servers host:port[,...]", false},
-      {"input-topic", "input topic (default sessions.raw)", false},
-      {"clean-topic", "clean topic (default sessions.clean)", false},
-      {"dlq-topic", "dead-letter topic (default sessions.dlq)", false},
-      {"group", "consumer group id (default skillstream)", false},
-      {"instance-id", "instance id (default hostname:pid)", false},
-      {"workers", "validator threads; 0: every hardware thread", false},
-      {"privacy", "redact, reject or off", false},
-      {"strict", "reject unlisted fields as unknown_field", true},
-      {"stop-at-end", "exit once every assigned partition is read to its end and delivered", true},
-      {"log-level", "trace, debug, info, warn, error, critical, off", false},
-      {"log-format", "text or json", false},
-      {"max-record-bytes", "larger records are too_large (default 1048576)", false},
-      {"max-depth", "deeper nesting is too_deep (default 64)", false},
-      {"max-inflight-bytes", "pause consumption above this many undelivered bytes", false},
-      {"batch-max-records", "records per batch handed to a worker", false},
-      {"key-from-session-id", "clean records without a key get session_id as key", false},
-      {"on-undeliverable", "dead_letter or halt", false},
-      {"shutdown-timeout-ms", "drain bound after SIGINT/SIGTERM", false},
-      {"http-addr", "/metrics, /healthz, /readyz on host:port (port 0: any free one), or off",
-       false},
-      {"summary-interval-ms", "period of the summary log line", false},
-  };
-  struct State {
-    std::string config_path;
-    std::vector<std::pair<const Flag*, CLI::Option*>> options;
-    std::vector<std::string> values = std::vector<std::string>(std::size(kFlags));
-  };
-  auto st = std::make_shared<State>();
   CLI::App* cmd = app.add_subcommand("run", "Run the Kafka pipeline: input -> clean / dead-letter");
-  cmd->add_option("--config", st->config_path, "TOML settings file (or SKILLSTREAM_CONFIG)");
-  for (std::size_t i = 0; i < std::size(kFlags); ++i) {
-    const Flag& f = kFlags[i];
-    CLI::Option* o = f.boolean ? cmd->add_flag(std::string("--") + f.name, f.help)
-                               : cmd->add_option(std::string("--") + f.name, st->values[i], f.help);
-    st->options.emplace_back(&f, o);
-  }
-  cmd->callback([st, &exit_code] {
-    config::FlagValues flags;
-    for (std::size_t i = 0; i < st->options.size(); ++i) {
-      auto [flag, opt] = st->options[i];
-      if (opt->count() == 0) continue;
-      flags.emplace_back(flag->name, flag->boolean ? std::string("true") : st->values[i]);
-    }
-    std::optional<std::string> path;
-    if (!st->config_path.empty()) {
-      path = st->config_path;
-    } else if (const char* env = std::getenv("SKILLSTREAM_CONFIG"); env && *env) {
-      path = std::string(env);
-    }
-    config::LoadResult loaded = config::load_settings(path, flags, environ);
+  // Every setting is a flag: generated from the catalog (apps/settings_flags.h).
+  std::shared_ptr<SettingsFlags> flags = add_settings_flags(*cmd, config::Command::run);
+  cmd->callback([flags, &exit_code] {
+    config::LoadResult loaded = flags->load(environ);
     if (!loaded.ok()) {
       std::fprintf(stderr, "skillstream run: %s\n", loaded.error.c_str());
+      exit_code = 2;
+      return;
+    }
+    // Before any client exists: a property librdkafka refuses is bad configuration.
+    if (std::string error = check_kafka_properties(loaded.settings); !error.empty()) {
+      std::fprintf(stderr, "skillstream run: %s\n", error.c_str());
       exit_code = 2;
       return;
     }
@@ -139,7 +108,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
       exit_code = 2;
       return;
     }
-    exit_code = run_pipeline(std::move(loaded.settings));
+    exit_code = run_pipeline(std::move(loaded.settings), loaded.warnings);
   });
 }
 

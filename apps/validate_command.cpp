@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -18,11 +19,15 @@
 #include "apps/commands.h"
 #include "apps/json_text.h"
 #include "apps/progress.h"
+#include "apps/settings_flags.h"
+#include "config/load.h"
 #include "connectors/file_sink.h"
 #include "connectors/file_source.h"
 #include "processor/privacy_scanner.h"
 #include "processor/record_processor.h"
 #include "processor/worker_pool.h"
+
+extern char** environ;
 
 namespace skillstream::apps {
 namespace {
@@ -30,14 +35,11 @@ namespace {
 using processor::KindSet;
 using processor::Reason;
 
+// validate's own options; the [processor] settings come from the catalog.
 struct ValidateOptions {
   std::string input;
   std::string clean_path = "-";
   std::string rejects_path;  // empty: standard error
-  unsigned workers = 0;
-  std::size_t max_record_bytes = 1u << 20;
-  bool strict = false;
-  std::string privacy = "redact";
   bool progress = true;
 };
 
@@ -139,20 +141,21 @@ void print_summary(const Totals& t, std::uint64_t bytes, double seconds) {
   std::fputs(s.c_str(), stderr);
 }
 
-int run_validate(const ValidateOptions& o) {
-  processor::ProcessorOptions popts;
-  popts.max_record_bytes = o.max_record_bytes;
-  popts.strict = o.strict;
-  if (!processor::parse_privacy_policy(o.privacy, popts.privacy)) {
-    std::fprintf(stderr,
-                 "skillstream validate: --privacy: expected redact, reject or off, found %s\n",
-                 o.privacy.c_str());
-    return 2;
-  }
-  const unsigned workers =
-      o.workers > 0 ? o.workers : std::max(1u, std::thread::hardware_concurrency());
+// The first sink that failed, or null.
+const connectors::FileSink* failed_sink(const connectors::FileSink& clean,
+                                        const connectors::FileSink& rejects) {
+  if (!clean.ok()) return &clean;
+  if (!rejects.ok()) return &rejects;
+  return nullptr;
+}
 
-  connectors::LineSource source(o.input, o.max_record_bytes);
+int run_validate(const ValidateOptions& o, const config::Settings& settings) {
+  const processor::ProcessorOptions& popts = settings.processor;
+  const std::size_t max_record_bytes = popts.max_record_bytes;
+  const unsigned workers =
+      settings.workers > 0 ? settings.workers : std::max(1u, std::thread::hardware_concurrency());
+
+  connectors::LineSource source(o.input, max_record_bytes);
   if (!source.ok()) {
     std::fprintf(stderr, "skillstream validate: %s\n", source.error().c_str());
     return 1;
@@ -176,15 +179,19 @@ int run_validate(const ValidateOptions& o) {
 
   const auto started = std::chrono::steady_clock::now();
   processor::OrderedWorkerPool<Job> pool(workers, workers * 4, [&](std::size_t w, Job& job) {
-    process_job(*processors[w], o.max_record_bytes, job);
+    process_job(*processors[w], max_record_bytes, job);
   });
 
   Totals totals;
   // Reject lines on a terminal's standard error would be torn by a progress line.
   Progress progress(o.progress && !o.rejects_path.empty() && Progress::on_terminal());
   std::string reject_line;
+  // Set by the writer at the first failed write: the reader stops, the writer drops
+  // what is still in flight (so the reader is never left blocked on a full pool).
+  std::atomic<bool> write_failed{false};
   std::thread writer([&] {
     while (std::optional<Job> job = pool.next()) {
+      if (write_failed.load(std::memory_order_relaxed)) continue;
       const auto& lines = job->batch.lines;
       for (std::size_t i = 0; i < lines.size(); ++i) {
         const LineVerdict& v = job->verdicts[i];
@@ -216,11 +223,12 @@ int run_validate(const ValidateOptions& o) {
         rejects.write(reject_line);
       }
       progress.update(totals.records, source.bytes_read(), totals.records - totals.clean);
+      if (failed_sink(clean, rejects) != nullptr) write_failed.store(true);
     }
   });
 
   bool read_ok = true;
-  for (;;) {
+  while (!write_failed.load()) {
     Job job;
     if (!source.next(job.batch)) {
       read_ok = source.ok();
@@ -234,18 +242,18 @@ int run_validate(const ValidateOptions& o) {
   clean.flush();
   rejects.flush();
 
+  // A failed write ends the run with that one line: no summary, which would read as
+  // if the output were complete.
+  if (const connectors::FileSink* sink = failed_sink(clean, rejects)) {
+    std::fprintf(stderr, "skillstream validate: %s\n", sink->error().c_str());
+    return 1;
+  }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   print_summary(totals, source.bytes_read(), seconds);
   if (!read_ok) {
     std::fprintf(stderr, "skillstream validate: %s\n", source.error().c_str());
     return 1;
-  }
-  for (const auto* sink : {&clean, &rejects}) {
-    if (!sink->ok()) {
-      std::fprintf(stderr, "skillstream validate: %s\n", sink->error().c_str());
-      return 1;
-    }
   }
   return 0;
 }
@@ -257,19 +265,32 @@ void add_validate_command(CLI::App& app, int& exit_code) {
   CLI::App* cmd = app.add_subcommand(
       "validate", "Validate session logs, one per line, writing clean records and reject lines");
   cmd->add_option("input", opts->input, "Input file, or - for standard input")->required();
-  cmd->add_flag("--strict", opts->strict, "Reject fields the schema does not list (unknown_field)");
-  cmd->add_option("--workers", opts->workers, "Worker threads (default: every hardware thread)")
-      ->check(CLI::Range(1u, 1024u));
-  cmd->add_option("--max-record-bytes", opts->max_record_bytes,
-                  "Longer records are too_large (default 1048576)")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30));
-  cmd->add_option("--privacy", opts->privacy, "Privacy policy: redact (default), reject or off")
-      ->check(CLI::IsMember({"redact", "reject", "off"}));
+  // --strict, --privacy, --workers, --max-record-bytes, --max-depth and --config: the
+  // catalog's rows for validate, read like run's (file, SKILLSTREAM_*, flags).
+  std::shared_ptr<SettingsFlags> flags = add_settings_flags(*cmd, config::Command::validate);
+  // validate has always refused --workers 0 on its command line (scripts rely on that
+  // exit 2); 0 from the file or SKILLSTREAM_WORKERS keeps the catalog's meaning, every
+  // hardware thread.
+  CLI::Option* workers = flags->option("workers");
+  workers->check(CLI::Range(1u, 1024u).description(""));
+  workers->description(workers->get_description() + "; the flag takes 1 to 1024");
   cmd->add_option("--clean", opts->clean_path, "Where clean records go (default: standard output)");
   cmd->add_option("--rejects", opts->rejects_path,
                   "Where reject lines go, one JSON object each (default: standard error)");
   cmd->add_flag("!--no-progress", opts->progress, "No progress line, even on a terminal");
-  cmd->callback([opts, &exit_code] { exit_code = run_validate(*opts); });
+  cmd->callback([opts, flags, &exit_code] {
+    config::LoadResult loaded = flags->load(environ);
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "skillstream validate: %s\n", loaded.error.c_str());
+      exit_code = 2;
+      return;
+    }
+    // Unknown SKILLSTREAM_* variables, by name only (validate has no logger).
+    for (const std::string& warning : loaded.warnings) {
+      std::fprintf(stderr, "skillstream validate: warning: %s\n", warning.c_str());
+    }
+    exit_code = run_validate(*opts, loaded.settings);
+  });
 }
 
 }  // namespace skillstream::apps

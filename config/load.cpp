@@ -35,8 +35,6 @@ struct Input {
   std::string_view text;
 };
 
-enum class Kind : std::uint8_t { text, integer, boolean };
-
 // One setting: where each layer finds it and how it is read and shown. Every layer
 // goes through `apply`, so the file, the environment and the flags share one parser.
 struct SettingSpec {
@@ -44,7 +42,8 @@ struct SettingSpec {
   std::string_view key;
   std::string_view flag;  // also the variable: SKILLSTREAM_ + upper case, '-' -> '_'
   std::string_view help;
-  Kind kind;
+  ValueKind kind;
+  CommandSet commands;                            // which commands offer it as a flag
   std::string (*apply)(Settings&, const Input&);  // returns the problem, empty when fine
   std::string (*show)(const Settings&);
 };
@@ -270,97 +269,108 @@ std::string read_http_addr(const Input& in, std::string& out) {
 
 std::string show_bool(bool b) { return b ? "true" : "false"; }
 
-// The one table: TOML key, flag (and so variable), reader, printer.
+// Which commands offer a row as a flag. A new command adds itself to the sets (or
+// rows) it takes; its flags then follow from this table (apps/settings_flags.h).
+constexpr CommandSet run_only = {Command::run};
+constexpr CommandSet record_path = {Command::run, Command::validate};  // the [processor] rows
+
+// The one table: TOML key, flag (and so variable), commands, reader, printer.
 const SettingSpec setting_specs[] = {
     // [kafka]
-    {"kafka", "brokers", "brokers", "Kafka bootstrap servers, host:port[,host:port...]", Kind::text,
+    {"kafka", "brokers", "brokers", "Kafka bootstrap servers, host:port[,host:port...]",
+     ValueKind::text, run_only,
      [](Settings& s, const Input& in) { return read_string(in, s.brokers); },
      [](const Settings& s) { return s.brokers; }},
-    {"kafka", "input_topic", "input-topic", "topic the session logs are read from", Kind::text,
-     [](Settings& s, const Input& in) { return read_topic(in, s.input_topic); },
+    {"kafka", "input_topic", "input-topic", "topic the session logs are read from", ValueKind::text,
+     run_only, [](Settings& s, const Input& in) { return read_topic(in, s.input_topic); },
      [](const Settings& s) { return s.input_topic; }},
     {"kafka", "clean_topic", "clean-topic", "topic valid (possibly redacted) records go to",
-     Kind::text, [](Settings& s, const Input& in) { return read_topic(in, s.clean_topic); },
+     ValueKind::text, run_only,
+     [](Settings& s, const Input& in) { return read_topic(in, s.clean_topic); },
      [](const Settings& s) { return s.clean_topic; }},
-    {"kafka", "dlq_topic", "dlq-topic", "dead-letter topic for rejected records", Kind::text,
-     [](Settings& s, const Input& in) { return read_topic(in, s.dlq_topic); },
+    {"kafka", "dlq_topic", "dlq-topic", "dead-letter topic for rejected records", ValueKind::text,
+     run_only, [](Settings& s, const Input& in) { return read_topic(in, s.dlq_topic); },
      [](const Settings& s) { return s.dlq_topic; }},
-    {"kafka", "group", "group", "consumer group id", Kind::text,
+    {"kafka", "group", "group", "consumer group id", ValueKind::text, run_only,
      [](Settings& s, const Input& in) { return read_non_empty(in, s.group); },
      [](const Settings& s) { return s.group; }},
-    {"kafka", "instance_id", "instance-id", "this instance's id; empty: hostname:pid", Kind::text,
+    {"kafka", "instance_id", "instance-id", "this instance's id; empty: hostname:pid",
+     ValueKind::text, run_only,
      [](Settings& s, const Input& in) { return read_string(in, s.instance_id); },
      [](const Settings& s) { return s.instance_id; }},
     // [processor]
     {"processor", "workers", "workers", "validator threads; 0: every hardware thread",
-     Kind::integer,
+     ValueKind::integer, record_path,
      [](Settings& s, const Input& in) { return read_unsigned(in, 0, 1024, s.workers); },
      [](const Settings& s) { return std::to_string(s.workers); }},
     {"processor", "max_record_bytes", "max-record-bytes", "larger records are too_large",
-     Kind::integer,
+     ValueKind::integer, record_path,
      [](Settings& s, const Input& in) {
        return read_unsigned(in, 1, std::int64_t{1} << 30, s.processor.max_record_bytes);
      },
      [](const Settings& s) { return std::to_string(s.processor.max_record_bytes); }},
-    {"processor", "max_depth", "max-depth", "deeper JSON nesting is too_deep", Kind::integer,
+    {"processor", "max_depth", "max-depth", "deeper JSON nesting is too_deep", ValueKind::integer,
+     record_path,
      [](Settings& s, const Input& in) { return read_unsigned(in, 1, 1024, s.processor.max_depth); },
      [](const Settings& s) { return std::to_string(s.processor.max_depth); }},
-    {"processor", "strict", "strict", "reject unlisted fields as unknown_field", Kind::boolean,
-     [](Settings& s, const Input& in) { return read_bool(in, s.processor.strict); },
+    {"processor", "strict", "strict", "reject unlisted fields as unknown_field", ValueKind::boolean,
+     record_path, [](Settings& s, const Input& in) { return read_bool(in, s.processor.strict); },
      [](const Settings& s) { return show_bool(s.processor.strict); }},
-    {"processor", "privacy", "privacy", "privacy matches: redact, reject or off", Kind::text,
+    {"processor", "privacy", "privacy", "privacy matches: redact, reject or off", ValueKind::text,
+     record_path,
      [](Settings& s, const Input& in) { return read_enum(in, privacy_names, s.processor.privacy); },
      [](const Settings& s) { return enum_name(privacy_names, s.processor.privacy); }},
     // [pipeline]
     {"pipeline", "max_inflight_bytes", "max-inflight-bytes",
-     "consumption pauses above this many bytes in flight", Kind::integer,
+     "consumption pauses above this many bytes in flight", ValueKind::integer, run_only,
      [](Settings& s, const Input& in) {
        return read_unsigned(in, 1, int_max, s.max_inflight_bytes);
      },
      [](const Settings& s) { return std::to_string(s.max_inflight_bytes); }},
     {"pipeline", "max_inflight_records", "max-inflight-records",
-     "consumption pauses above this many records in flight", Kind::integer,
+     "consumption pauses above this many records in flight", ValueKind::integer, run_only,
      [](Settings& s, const Input& in) {
        return read_unsigned(in, 1, int_max, s.max_inflight_records);
      },
      [](const Settings& s) { return std::to_string(s.max_inflight_records); }},
     {"pipeline", "batch_max_records", "batch-max-records", "records per batch handed to a worker",
-     Kind::integer,
+     ValueKind::integer, run_only,
      [](Settings& s, const Input& in) {
        return read_unsigned(in, 1, 1'000'000, s.batch_max_records);
      },
      [](const Settings& s) { return std::to_string(s.batch_max_records); }},
     {"pipeline", "key_from_session_id", "key-from-session-id",
-     "clean records without a key get session_id as key", Kind::boolean,
+     "clean records without a key get session_id as key", ValueKind::boolean, run_only,
      [](Settings& s, const Input& in) { return read_bool(in, s.key_from_session_id); },
      [](const Settings& s) { return show_bool(s.key_from_session_id); }},
     {"pipeline", "on_undeliverable", "on-undeliverable",
-     "a record the broker refuses for good: dead_letter or halt", Kind::text,
+     "a record the broker refuses for good: dead_letter or halt", ValueKind::text, run_only,
      [](Settings& s, const Input& in) {
        return read_enum(in, undeliverable_names, s.on_undeliverable);
      },
      [](const Settings& s) { return enum_name(undeliverable_names, s.on_undeliverable); }},
     {"pipeline", "shutdown_timeout_ms", "shutdown-timeout-ms",
-     "bound on the drain after SIGTERM, in milliseconds", Kind::integer,
+     "bound on the drain after SIGTERM, in milliseconds", ValueKind::integer, run_only,
      [](Settings& s, const Input& in) { return read_ms(in, 1, 3'600'000, s.shutdown_timeout); },
      [](const Settings& s) { return std::to_string(s.shutdown_timeout.count()); }},
     {"pipeline", "stop_at_end", "stop-at-end",
-     "exit once every assigned partition is read to its end", Kind::boolean,
+     "exit once every assigned partition is read to its end", ValueKind::boolean, run_only,
      [](Settings& s, const Input& in) { return read_bool(in, s.stop_at_end); },
      [](const Settings& s) { return show_bool(s.stop_at_end); }},
     // [log]
-    {"log", "level", "log-level", "trace, debug, info, warn, error, critical or off", Kind::text,
+    {"log", "level", "log-level", "trace, debug, info, warn, error, critical or off",
+     ValueKind::text, run_only,
      [](Settings& s, const Input& in) { return read_level(in, s.log_level); },
      [](const Settings& s) { return s.log_level; }},
-    {"log", "format", "log-format", "log lines as text or json", Kind::text,
+    {"log", "format", "log-format", "log lines as text or json", ValueKind::text, run_only,
      [](Settings& s, const Input& in) { return read_enum(in, format_names, s.log_format); },
      [](const Settings& s) { return enum_name(format_names, s.log_format); }},
     // [http]
-    {"http", "addr", "http-addr", "metrics and health endpoint host:port, or off", Kind::text,
-     [](Settings& s, const Input& in) { return read_http_addr(in, s.http_addr); },
+    {"http", "addr", "http-addr", "metrics and health endpoint host:port, or off", ValueKind::text,
+     run_only, [](Settings& s, const Input& in) { return read_http_addr(in, s.http_addr); },
      [](const Settings& s) { return s.http_addr; }},
     {"http", "summary_interval_ms", "summary-interval-ms",
-     "period of the summary log line, in milliseconds", Kind::integer,
+     "period of the summary log line, in milliseconds", ValueKind::integer, run_only,
      [](Settings& s, const Input& in) { return read_ms(in, 100, 86'400'000, s.summary_interval); },
      [](const Settings& s) { return std::to_string(s.summary_interval.count()); }},
 };
@@ -433,9 +443,10 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-// ${NAME} takes NAME's value from the environment; "$${" is a literal "${". The problem
-// names the variable, never a value.
-std::string expand_env(std::string_view value, const EnvMap& env, std::string& out) {
+// ${NAME} takes NAME's value from the environment; "$${" is a literal "${". The names
+// used go to `used`. The problem names the variable, never a value.
+std::string expand_env(std::string_view value, const EnvMap& env, std::string& out,
+                       std::vector<std::string>& used) {
   out.clear();
   for (std::size_t i = 0; i < value.size(); ++i) {
     if (value.compare(i, 3, "$${") == 0) {
@@ -458,6 +469,7 @@ std::string expand_env(std::string_view value, const EnvMap& env, std::string& o
     auto it = env.find(name);
     if (it == env.end()) return "environment variable " + std::string(name) + " is not set";
     out += it->second;
+    used.emplace_back(name);
     i = close;
   }
   return {};
@@ -475,34 +487,100 @@ void set_property(Properties& props, std::string key, std::string value) {
   props.emplace_back(std::move(key), std::move(value));
 }
 
-// Reads one [kafka.<table>] into `out`. Unquoted dotted keys (fetch.max.bytes = 1) are
-// nested tables in TOML: they are joined back with dots.
+// Cooperative rebalancing is what the delivery guarantees rest on: a revoked
+// partition's in-flight records are delivered and committed before it is released,
+// while the other partitions keep flowing. An eager strategy (range, roundrobin)
+// revokes everything on every rebalance and does not call the pipeline the same way.
+std::string check_assignment_strategy(std::string_view value) {
+  bool eager = false;
+  bool other = false;
+  bool cooperative = false;
+  std::size_t start = 0;
+  while (start <= value.size()) {
+    std::size_t comma = std::min(value.find(',', start), value.size());
+    std::string name = lower(value.substr(start, comma - start));
+    name.erase(0, name.find_first_not_of(" \t"));
+    name.erase(name.find_last_not_of(" \t") + 1);
+    start = comma + 1;
+    if (name.empty()) continue;
+    if (name == "range" || name == "roundrobin") {
+      eager = true;
+    } else if (name == "cooperative-sticky") {
+      cooperative = true;
+    } else {
+      other = true;
+    }
+  }
+  constexpr std::string_view why =
+      "cooperative rebalancing is what the delivery guarantees rest on (use cooperative-sticky)";
+  if (eager) return "refused: range and roundrobin are eager strategies; " + std::string(why);
+  if (other || !cooperative) {
+    return "refused: only cooperative-sticky is accepted; " + std::string(why);
+  }
+  return {};
+}
+
+std::string origin_text(const PropertySource& p) {
+  std::string out = "config file " + p.file + ": [" + p.table + "] " + quote_text(p.name);
+  if (!p.variables.empty()) {
+    out += " (value from";
+    for (std::size_t i = 0; i < p.variables.size(); ++i) {
+      out += (i == 0 ? " ${" : ", ${") + p.variables[i] + "}";
+    }
+    out += ")";
+  }
+  return out;
+}
+
+// Where read_properties() is reading: the file and the table.
+struct PropertyTable {
+  const std::string& file;
+  std::string table;  // "kafka.consumer"
+};
+
+// Reads one [kafka.<table>] into `out`, and each property as given into `sources`.
+// Unquoted dotted keys (fetch.max.bytes = 1) are nested tables in TOML: they are
+// joined back with dots.
 std::string read_properties(const toml::table& table, const std::string& prefix,
-                            const std::string& where, const EnvMap& env, Properties& out) {
+                            const PropertyTable& where, const EnvMap& env, Properties& out,
+                            std::vector<PropertySource>& sources) {
   for (auto&& [k, node] : table) {
     std::string name = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
     if (auto sub = node.as_table()) {
-      if (auto err = read_properties(*sub, name, where, env, out); !err.empty()) return err;
+      if (auto err = read_properties(*sub, name, where, env, out, sources); !err.empty()) {
+        return err;
+      }
       continue;
     }
-    std::string at = where + " " + quote_text(name) + ": ";
-    if (k.str().empty()) return where + ": empty property name";
+    PropertySource source{where.file, where.table, name, {}, {}};
+    if (k.str().empty()) {
+      return "config file " + where.file + ": [" + where.table + "]: empty property name";
+    }
     std::string key = lower(name);
     for (const auto& refused : refused_properties) {
-      if (key == refused.name) return at + "refused: " + std::string(refused.why);
+      if (key == refused.name)
+        return origin_text(source) + ": refused: " + std::string(refused.why);
     }
-    std::string value;
     if (auto s = node.as_string()) {
-      if (auto err = expand_env(s->get(), env, value); !err.empty()) return at + err;
+      if (auto err = expand_env(s->get(), env, source.value, source.variables); !err.empty()) {
+        return origin_text(source) + ": " + err;
+      }
     } else if (auto i = node.as_integer()) {
-      value = std::to_string(i->get());
+      source.value = std::to_string(i->get());
     } else if (auto b = node.as_boolean()) {
-      value = show_bool(b->get());
+      source.value = show_bool(b->get());
     } else {
       // Only the type: the value might be a secret.
-      return at + "expected a string, an integer or a boolean, found " + type_name(node);
+      return origin_text(source) + ": expected a string, an integer or a boolean, found " +
+             type_name(node);
     }
-    set_property(out, std::move(name), std::move(value));
+    if (key == "partition.assignment.strategy") {
+      if (auto err = check_assignment_strategy(source.value); !err.empty()) {
+        return origin_text(source) + ": " + err;
+      }
+    }
+    set_property(out, name, source.value);
+    sources.push_back(std::move(source));
   }
   return {};
 }
@@ -560,8 +638,9 @@ std::string apply_file(const std::string& path, const EnvMap& env, Settings& s) 
         Properties& into = key.str() == "common"     ? common
                            : key.str() == "consumer" ? consumer
                                                      : producer;
-        const std::string table_where = head + ": [kafka." + std::string(key.str()) + "]";
-        if (auto err = read_properties(*props, "", table_where, env, into); !err.empty()) {
+        const PropertyTable table_where{path, "kafka." + std::string(key.str())};
+        if (auto err = read_properties(*props, "", table_where, env, into, s.property_sources);
+            !err.empty()) {
           return err;
         }
         continue;
@@ -657,10 +736,23 @@ LoadResult load_settings(const std::optional<std::string>& config_path, const Fl
   return result;
 }
 
+std::string_view command_name(Command command) noexcept {
+  switch (command) {
+    case Command::run:
+      return "run";
+    case Command::validate:
+      return "validate";
+  }
+  return "unknown";
+}
+
+std::string property_origin(const PropertySource& property) { return origin_text(property); }
+
 std::string redact_property_value(std::string_view key, std::string_view value) {
+  // sasl.oauthbearer.extensions: key=value pairs that may carry tokens.
   static constexpr std::string_view secret_words[] = {
-      "password", "secret", "key", "token", "credential", "sasl.oauthbearer.config",
-      "keystore", "private"};
+      "password", "secret",  "key",       "token", "credential", "sasl.oauthbearer.config",
+      "keystore", "private", "extensions"};
   std::string k = lower(key);
   for (auto word : secret_words) {
     if (k.find(word) != std::string::npos) return "******";
@@ -674,7 +766,7 @@ const std::vector<SettingInfo>& setting_catalog() {
     const Settings defaults;
     for (const auto& spec : setting_specs) {
       out.push_back(SettingInfo{spec.section, spec.key, spec.flag, env_name(spec.flag),
-                                spec.show(defaults), spec.help, spec.kind == Kind::boolean});
+                                spec.show(defaults), spec.help, spec.kind, spec.commands});
     }
     return out;
   }();

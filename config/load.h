@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,6 +39,40 @@ struct LoadResult {
 // logging the effective configuration.
 [[nodiscard]] std::string redact_property_value(std::string_view key, std::string_view value);
 
+// The commands that take settings. Each catalog row says which of them it applies
+// to: a command offers a flag for exactly those rows (apps/settings_flags.h). Every
+// command reads and checks the whole file and every SKILLSTREAM_* variable the same
+// way, so a file one command accepts, every command accepts. A new command adds
+// itself here and to the rows it takes (load.cpp, setting_specs).
+enum class Command : std::uint8_t {
+  run,       // skillstream run: every setting
+  validate,  // skillstream validate: the [processor] settings
+};
+[[nodiscard]] std::string_view command_name(Command command) noexcept;
+
+// A set of commands, one bit each.
+class CommandSet {
+ public:
+  constexpr CommandSet(std::initializer_list<Command> commands) noexcept {
+    for (Command c : commands) bits_ |= bit_(c);
+  }
+  [[nodiscard]] constexpr bool has(Command command) const noexcept {
+    return (bits_ & bit_(command)) != 0;
+  }
+
+ private:
+  static constexpr std::uint32_t bit_(Command c) noexcept {
+    return std::uint32_t{1} << static_cast<unsigned>(c);
+  }
+  std::uint32_t bits_ = 0;
+};
+
+enum class ValueKind : std::uint8_t {
+  text,     // any text; the reader checks it (topic names, enums, host:port)
+  integer,  // decimal integer in a range
+  boolean,  // true/false (1/0 in variables and flags)
+};
+
 // One row of the table load_settings() reads every layer with, for callers that
 // declare one flag per setting or print help.
 struct SettingInfo {
@@ -46,9 +82,16 @@ struct SettingInfo {
   std::string env;            // environment variable: "SKILLSTREAM_INPUT_TOPIC"
   std::string default_value;  // the default as text
   std::string_view help;      // one line
-  bool is_bool = false;       // a bare --flag means true
+  ValueKind kind = ValueKind::text;
+  CommandSet commands{};  // the commands that offer this setting as a flag
+  [[nodiscard]] bool is_bool() const noexcept { return kind == ValueKind::boolean; }
 };
 [[nodiscard]] const std::vector<SettingInfo>& setting_catalog();
+
+// Where a librdkafka property was given, for an error line: `config file PATH:
+// [kafka.consumer] "name"`, plus ` (value from ${VAR})` when the value came from
+// environment variables. Never the value.
+[[nodiscard]] std::string property_origin(const PropertySource& property);
 
 // The effective settings as ("section.key", value text) pairs, librdkafka properties
 // last ("kafka.consumer.<name>") with secret-looking values redacted: safe to log.

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,8 +19,19 @@ enum class OnUndeliverable : std::uint8_t {
 
 enum class LogFormat : std::uint8_t { text, json };
 
-// Every setting of `skillstream run`, with its default. Filled by load_settings()
-// from defaults, then the TOML file, then SKILLSTREAM_* environment variables, then
+// One librdkafka property as it was given, with where: the check at start
+// (connectors::check_properties, called by the command) and its error line name the
+// file, table and key. The value goes to librdkafka only, never into a message.
+struct PropertySource {
+  std::string file;                    // the config file it was read from
+  std::string table;                   // "kafka.common", "kafka.consumer" or "kafka.producer"
+  std::string name;                    // as written: "fetch.max.bytes"
+  std::string value;                   // ${VAR} references expanded
+  std::vector<std::string> variables;  // the ${VAR}s the value was built from, if any
+};
+
+// Every setting of every command (`run` takes them all), with its default. Filled by
+// load_settings() from defaults, then the TOML file, then SKILLSTREAM_* environment variables, then
 // command-line flags (each layer overrides the one before).
 struct Settings {
   // [kafka]
@@ -33,6 +45,8 @@ struct Settings {
   // [kafka.consumer] and [kafka.producer] tables; [kafka.common] goes to both.
   std::vector<std::pair<std::string, std::string>> consumer_properties;
   std::vector<std::pair<std::string, std::string>> producer_properties;
+  // Every property of the three tables as given (before merging), in file order.
+  std::vector<PropertySource> property_sources;
 
   // [processor]
   unsigned workers = 0;  // 0: every hardware thread

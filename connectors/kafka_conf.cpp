@@ -1,5 +1,7 @@
 #include "connectors/kafka_conf.h"
 
+#include <memory>
+
 #include <fmt/format.h>
 #include <librdkafka/rdkafka.h>
 #include <spdlog/spdlog.h>
@@ -20,14 +22,51 @@ void log_to_spdlog(const rd_kafka_t* rk, int level, const char* fac, const char*
     lvl = spdlog::level::info;
   spdlog::log(lvl, "kafka {} {}: {}", rd_kafka_name(rk), fac, buf);
 }
+
+PropertyProblem set_one(rd_kafka_conf_t* conf, const std::string& name, const std::string& value) {
+  char errstr[512];  // not used: it may quote the value
+  switch (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr, sizeof errstr)) {
+    case RD_KAFKA_CONF_OK:
+      return PropertyProblem::none;
+    case RD_KAFKA_CONF_UNKNOWN:
+      return PropertyProblem::unknown;
+    case RD_KAFKA_CONF_INVALID:
+      break;
+  }
+  return PropertyProblem::invalid;
+}
 }  // namespace
 
+const char* describe(PropertyProblem problem) noexcept {
+  switch (problem) {
+    case PropertyProblem::none:
+      return "accepted";
+    case PropertyProblem::unknown:
+      return "unknown librdkafka property";
+    case PropertyProblem::invalid:
+      break;
+  }
+  return "invalid value for this librdkafka property (value not shown)";
+}
+
+PropertyCheck check_properties(const KafkaProperties& properties) {
+  const std::unique_ptr<rd_kafka_conf_t, void (*)(rd_kafka_conf_t*)> conf(rd_kafka_conf_new(),
+                                                                          rd_kafka_conf_destroy);
+  for (std::size_t i = 0; i < properties.size(); ++i) {
+    const auto& [name, value] = properties[i];
+    if (PropertyProblem p = set_one(conf.get(), name, value); p != PropertyProblem::none) {
+      return PropertyCheck{p, i};
+    }
+  }
+  return PropertyCheck{};
+}
+
 Status apply_properties(rd_kafka_conf_t* conf, const KafkaProperties& properties) {
-  char errstr[512];
   for (const auto& [name, value] : properties) {
-    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr, sizeof errstr) !=
-        RD_KAFKA_CONF_OK) {
-      return Status::failure(Errc::config, fmt::format("{}: {}", name, errstr));
+    if (PropertyProblem p = set_one(conf, name, value); p != PropertyProblem::none) {
+      return Status::failure(Errc::config, fmt::format(
+          "{}: {}", name,
+          p == PropertyProblem::unknown ? "unknown property" : "invalid value (not shown)"));
     }
   }
   rd_kafka_conf_set_log_cb(conf, log_to_spdlog);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <toml++/toml.h>
 
 namespace skillstream::config {
 namespace {
@@ -111,30 +112,47 @@ TEST(LoadSettings, SampleFileGivesExactlyTheDefaults) {
   expect_same(r.settings, defaults_with_instance_id());
 }
 
-TEST(LoadSettings, SampleFileShowsEverySetting) {
-  std::ifstream in(sample_path());
-  std::stringstream text;
-  text << in.rdbuf();
-  const std::string sample = text.str();
+// The sample is the user's reference: every catalog row, with its default, and no
+// key that is no setting.
+TEST(LoadSettings, SampleFileShowsEverySettingWithItsDefault) {
+  toml::table sample;
+  ASSERT_NO_THROW(sample = toml::parse_file(sample_path()));
   for (const auto& info : setting_catalog()) {
-    std::string section = "[";
-    section.append(info.section).append("]");
-    auto at = sample.find(section);
-    ASSERT_NE(at, std::string::npos) << section;
-    // Numbers and booleans bare, text quoted; instance_id's default is filled in later.
-    bool bare =
-        info.is_bool || (!info.default_value.empty() &&
-                         info.default_value.find_first_not_of("0123456789") == std::string::npos);
-    std::string line = "\n";
-    line.append(info.key).append(" = ");
-    if (bare) {
-      line += info.default_value;
-    } else {
-      line.append("\"").append(info.default_value).append("\"");
+    const toml::node* node = sample[info.section][info.key].node();
+    ASSERT_NE(node, nullptr) << "sample lacks [" << info.section << "] " << info.key;
+    std::string text;
+    if (auto s = node->as_string()) {
+      text = s->get();
+    } else if (auto i = node->as_integer()) {
+      text = std::to_string(i->get());
+    } else if (auto b = node->as_boolean()) {
+      text = b->get() ? "true" : "false";
     }
-    EXPECT_NE(sample.find(line, at), std::string::npos)
-        << "sample lacks `" << line.substr(1) << "` in " << section;
+    EXPECT_EQ(text, info.default_value) << "[" << info.section << "] " << info.key;
   }
+  for (auto&& [section, table] : sample) {
+    ASSERT_TRUE(table.is_table()) << section.str();
+    for (auto&& [key, node] : *table.as_table()) {
+      if (section.str() == "kafka" && node.is_table()) continue;  // [kafka.common] and the like
+      bool known = false;
+      for (const auto& info : setting_catalog()) {
+        known = known || (info.section == section.str() && info.key == key.str());
+      }
+      EXPECT_TRUE(known) << "sample has [" << section.str() << "] " << key.str()
+                         << ", which is no setting";
+    }
+  }
+}
+
+TEST(SettingCatalog, RowsSayWhichCommandsOfferThem) {
+  for (const auto& info : setting_catalog()) {
+    EXPECT_TRUE(info.commands.has(Command::run)) << info.flag;  // run takes every setting
+    EXPECT_EQ(info.commands.has(Command::validate), info.section == "processor") << info.flag;
+  }
+  EXPECT_EQ(command_name(Command::run), "run");
+  EXPECT_EQ(command_name(Command::validate), "validate");
+  constexpr CommandSet none = {};
+  EXPECT_FALSE(none.has(Command::run));
 }
 
 TEST(LoadSettings, EachLayerOverridesTheOneBefore) {
@@ -425,6 +443,66 @@ TEST(LoadSettings, GuaranteePropertiesAreRefused) {
             std::string::npos);
 }
 
+TEST(LoadSettings, EagerAssignmentStrategiesAreRefused) {
+  for (std::string table : {"common", "consumer", "producer"}) {
+    for (std::string value : {"range", "roundrobin", "RoundRobin", "cooperative-sticky,range",
+                              " range , roundrobin "}) {
+      std::string path = write_config("[kafka." + table + "]\npartition.assignment.strategy = \"" +
+                                      value + "\"\n");
+      LoadResult r = load_settings(path, {}, nullptr);
+      EXPECT_EQ(r.error, "config file " + path + ": [kafka." + table +
+                             "] \"partition.assignment.strategy\": refused: range and roundrobin "
+                             "are eager strategies; cooperative rebalancing is what the delivery "
+                             "guarantees rest on (use cooperative-sticky)")
+          << value;
+    }
+  }
+  // Through a variable: the error names it.
+  std::string err =
+      load_error("[kafka.consumer]\n\"partition.assignment.strategy\" = \"${S}\"\n", {"S=range"});
+  EXPECT_NE(err.find("\"partition.assignment.strategy\" (value from ${S}): refused: range and "
+                     "roundrobin are eager"),
+            std::string::npos)
+      << err;
+  // A strategy librdkafka does not know would fail only at client creation.
+  err = load_error("[kafka.consumer]\npartition.assignment.strategy = \"sticky\"\n");
+  EXPECT_NE(err.find("refused: only cooperative-sticky is accepted"), std::string::npos) << err;
+}
+
+TEST(LoadSettings, CooperativeStickyIsAccepted) {
+  for (std::string value : {"cooperative-sticky", " Cooperative-Sticky "}) {
+    LoadResult r =
+        load_text("[kafka.consumer]\npartition.assignment.strategy = \"" + value + "\"\n");
+    ASSERT_TRUE(r.ok()) << r.error;
+    using P = std::vector<std::pair<std::string, std::string>>;
+    EXPECT_EQ(r.settings.consumer_properties, (P{{"partition.assignment.strategy", value}}));
+  }
+}
+
+TEST(LoadSettings, PropertiesRememberWhereTheyWereGiven) {
+  std::string path = write_config(
+      "[kafka.common]\nlinger.ms = 5\n[kafka.consumer]\n\"sasl.password\" = \"${A}-${B}\"\n"
+      "[kafka.producer]\nlinger.ms = 7\n");
+  Env env({"A=x", "B=y"});
+  LoadResult r = load_settings(path, {}, env.get());
+  ASSERT_TRUE(r.ok()) << r.error;
+  const auto& sources = r.settings.property_sources;
+  ASSERT_EQ(sources.size(), 3u);  // as given: the producer's linger.ms does not replace common's
+  EXPECT_EQ(sources[0].file, path);
+  EXPECT_EQ(sources[0].table, "kafka.common");
+  EXPECT_EQ(sources[0].name, "linger.ms");
+  EXPECT_EQ(sources[0].value, "5");
+  EXPECT_TRUE(sources[0].variables.empty());
+  EXPECT_EQ(sources[1].table, "kafka.consumer");
+  EXPECT_EQ(sources[1].value, "x-y");
+  EXPECT_EQ(sources[1].variables, (std::vector<std::string>{"A", "B"}));
+  EXPECT_EQ(sources[2].table, "kafka.producer");
+  EXPECT_EQ(property_origin(sources[0]), "config file " + path + ": [kafka.common] \"linger.ms\"");
+  EXPECT_EQ(property_origin(sources[1]),
+            "config file " + path + ": [kafka.consumer] \"sasl.password\" (value from ${A}, ${B})");
+  EXPECT_TRUE(load_settings(std::nullopt, {}, nullptr).settings.property_sources.empty());
+}
+
 TEST(LoadSettings, DuplicateTopicsAreAnError) {
   LoadResult r = load_settings(std::nullopt, {{"clean-topic", "sessions.raw"}}, nullptr);
   EXPECT_EQ(r.error,
@@ -448,7 +526,8 @@ TEST(LoadSettings, InstanceIdDefaultsToHostnameAndPid) {
 TEST(RedactPropertyValue, HidesSecretLookingKeys) {
   for (std::string key :
        {"sasl.password", "ssl.key.password", "ssl.key.pem", "sasl.oauthbearer.config",
-        "sasl.oauthbearer.client.secret", "ssl.keystore.location", "SASL.PASSWORD", "my.token"}) {
+        "sasl.oauthbearer.client.secret", "ssl.keystore.location", "SASL.PASSWORD", "my.token",
+        "sasl.oauthbearer.extensions"}) {
     EXPECT_EQ(redact_property_value(key, "hunter2"), "******") << key;
   }
   EXPECT_EQ(redact_property_value("linger.ms", "5"), "5");
