@@ -38,6 +38,9 @@ quick_jvm_opts=(-Xms32m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava
 # `exec` (perf tools too): full JIT.
 read -r -a tool_jvm_opts <<<"${SKILLSTREAM_KAFKA_TOOL_OPTS:--Xms64m -Xmx512m -XX:+UseG1GC -Djava.awt.headless=true}"
 
+# JVM warnings on stderr (never on a tool's stdout); none about class-data sharing.
+jvm_log_opts=(-Xlog:disable '-Xlog:all=warning,cds*=off:stderr')
+
 log() { echo "kafka.sh: $*" >&2; }
 die() {
   log "error: $*"
@@ -70,7 +73,9 @@ fetch() {
     # Offline first: no network at all when ~/.m2 already has everything.
     if ! mvn -o "${mvn_args[@]}" >/dev/null 2>&1; then
       rm -rf "$tmp"
-      mvn "${mvn_args[@]}" >&2 || die "mvn dependency:copy-dependencies failed"
+      # (Maven 3.8 -q still writes colour resets; keep its stderr readable.)
+      mvn "${mvn_args[@]}" 2>&1 | sed 's/\x1b\[[0-9;]*m//g' >&2 ||
+        die "mvn dependency:copy-dependencies failed"
     fi
     [[ -f $tmp/kafka_2.13-$kafka_version.jar ]] || die "no kafka_2.13-$kafka_version.jar after mvn"
     rm -rf "$libs"
@@ -99,6 +104,77 @@ rootLogger.appenderRef.stderr.ref = stderr'
     printf '%s\n' "$content" >"$f.$BASHPID" && mv -f "$f.$BASHPID" "$f"
   fi
   echo "$f"
+}
+
+# ---------------------------------------------------------------- class-data sharing
+
+# A JVM can map an archive of the classes it loaded before instead of loading them again from
+# the jars: a broker is ready ~40% sooner, a topic command takes half the time (README). The
+# first node-1 broker, format or topic JVM that finds no archive writes one at its exit
+# (-XX:ArchiveClassesAtExit); it is kept only after a check JVM has mapped it, since a
+# truncated archive crashes the JVM. One archive per kind, JDK build and jar set.
+# SKILLSTREAM_KAFKA_CDS=0 turns all of this off.
+cds_archive() { # kind
+  local java_real key
+  java_real=$(readlink -f "$(command -v "$java_bin")")
+  key=$({
+    echo "$java_real $libs"
+    stat -c '%Y %s' "$java_real" "${java_real%/bin/java}/lib/server/libjvm.so" 2>/dev/null || true
+    cat "$kafka_home/.complete"
+  } | sha256sum | cut -c1-16)
+  echo "$kafka_home/cds/$1-$key.jsa"
+}
+
+# Sets cds_opts for a JVM of KIND (broker|format|tools). With MAY_DUMP=1 and no archive yet, the JVM
+# is told to write one at exit into $cds_dump, for cds_adopt once it has exited.
+cds_opts=()
+cds_dump=
+cds_setup() { # kind may_dump
+  cds_opts=() cds_dump=
+  [[ ${SKILLSTREAM_KAFKA_CDS:-1} != 0 ]] || return 0
+  local archive
+  archive=$(cds_archive "$1")
+  if [[ -s $archive ]]; then
+    cds_opts=(-XX:SharedArchiveFile="$archive")
+  elif (($2)); then
+    mkdir -p "${archive%/*}"
+    find "${archive%/*}" -name '*.tmp.*' -mmin +120 -delete 2>/dev/null || true
+    cds_dump=$archive.tmp.$BASHPID.$RANDOM
+    cds_opts=(-XX:ArchiveClassesAtExit="$cds_dump")
+  fi
+}
+
+cds_adopt() { # dumped-file clean(0|1) jvm-opts-of-its-kind...
+  local tmp=$1 clean=$2
+  shift 2
+  [[ -n $tmp ]] || return 0
+  local archive=${tmp%.tmp.*}
+  if ((clean)) && [[ -s $tmp && ! -s $archive ]] &&
+    ("$java_bin" "$@" -Xshare:on -XX:ErrorFile=/dev/null -XX:SharedArchiveFile="$tmp" \
+      -cp "$libs/*" -version) >/dev/null 2>&1; then
+    mv -f "$tmp" "$archive"
+    log "saved the class-data archive $archive"
+  fi
+  rm -f "$tmp"
+}
+
+# A broker's dump, once that node's JVM is gone (clean: it exited on SIGTERM by itself).
+node_cds_adopt() { # node clean
+  local f=$run_dir/node$1/cds-dump
+  [[ -f $f ]] || return 0
+  cds_adopt "$(<"$f")" "$2" "${broker_jvm_opts[@]}"
+  rm -f "$f"
+}
+
+# A short-lived tool JVM in the foreground (format-free admin commands).
+run_quick_tool() { # class args...
+  local rc=0 log_config
+  log_config=$(tools_log_config)
+  cds_setup tools 1
+  "$java_bin" "${quick_jvm_opts[@]}" "${jvm_log_opts[@]}" "${cds_opts[@]}" \
+    -Dlog4j2.configurationFile="$log_config" -cp "$libs/*" "$@" || rc=$?
+  cds_adopt "$cds_dump" $((rc == 0)) "${quick_jvm_opts[@]}"
+  return "$rc"
 }
 
 # ---------------------------------------------------------------- options and the run dir
@@ -334,10 +410,14 @@ EOF
 }
 
 format_storage() {
-  local n pids=() failed=0 log_config
+  local n pids=() failed=0 log_config t0 dump=
+  t0=$(now)
   log_config=$(tools_log_config)
   for ((n = 1; n <= brokers; n++)); do
-    "$java_bin" "${quick_jvm_opts[@]}" -Dlog4j2.configurationFile="$log_config" \
+    cds_setup format $((n == 1))
+    ((n > 1)) || dump=$cds_dump
+    "$java_bin" "${quick_jvm_opts[@]}" "${jvm_log_opts[@]}" "${cds_opts[@]}" \
+      -Dlog4j2.configurationFile="$log_config" \
       -cp "$libs/*" kafka.tools.StorageTool format --ignore-formatted \
       --cluster-id "$cluster_id" --config "$run_dir/node$n/server.properties" \
       >"$run_dir/node$n/logs/format.log" 2>&1 &
@@ -350,17 +430,20 @@ format_storage() {
       failed=1
     fi
   done
+  cds_adopt "$dump" $((failed == 0)) "${quick_jvm_opts[@]}"
   ((failed == 0)) || die "kafka-storage format failed"
+  log "formatted storage of $brokers node(s) in $(elapsed "$t0")s"
 }
 
 launch_node() {
   local n=$1 dir=$run_dir/node$1
   # Only log lines after this offset count for readiness (a restarted node appends).
   stat -c %s "$dir/logs/server.log" 2>/dev/null >"$dir/log-offset" || echo 0 >"$dir/log-offset"
-  {
-    echo "---- $(date '+%F %T') start"
-  } >>"$dir/stdout.log"
-  nohup "$java_bin" "${broker_jvm_opts[@]}" \
+  echo "---- $(date '+%F %T') start" >>"$dir/stdout.log"
+  node_cds_adopt "$n" 0
+  cds_setup broker $((n == 1))
+  [[ -z $cds_dump ]] || echo "$cds_dump" >"$dir/cds-dump"
+  nohup "$java_bin" "${broker_jvm_opts[@]}" "${jvm_log_opts[@]}" "${cds_opts[@]}" \
     -Dlog4j2.configurationFile="$run_dir/log4j2.properties" -Dkafka.logs.dir="$dir/logs" \
     -cp "$libs/*" kafka.Kafka "$dir/server.properties" \
     </dev/null >>"$dir/stdout.log" 2>&1 &
@@ -439,22 +522,26 @@ signal_node() {
 }
 
 stop_nodes() {
-  local n pid sigterm_wait=${timeout:-30} t0 pids=()
+  local n pid sigterm_wait=${timeout:-30} t0 nodes=() clean=()
   t0=$(now)
   for n in $(alive_nodes); do
     pid=$(node_pid "$n")
-    pids+=("$n:$pid")
+    nodes+=("$n")
+    clean[n]=1
     kill -TERM "$pid" 2>/dev/null || true
     kill -CONT "$pid" 2>/dev/null || true
   done
-  ((${#pids[@]})) || return 0
-  local deadline=$(($(date +%s) + sigterm_wait))
-  while [[ -n $(alive_nodes) ]] && (($(date +%s) < deadline)); do sleep 0.2; done
-  for n in $(alive_nodes); do
-    log "node $n did not stop within ${sigterm_wait}s of SIGTERM; SIGKILL"
-    signal_node "$n" KILL 10 || log "node $n survives SIGKILL?"
-  done
-  log "stopped node(s) ${pids[*]%%:*} in $(elapsed "$t0")s"
+  if ((${#nodes[@]})); then
+    local deadline=$(($(date +%s) + sigterm_wait))
+    while [[ -n $(alive_nodes) ]] && (($(date +%s) < deadline)); do sleep 0.2; done
+    for n in $(alive_nodes); do
+      log "node $n did not stop within ${sigterm_wait}s of SIGTERM; SIGKILL"
+      signal_node "$n" KILL 10 || log "node $n survives SIGKILL?"
+      clean[n]=0
+    done
+    log "stopped node(s) ${nodes[*]} in $(elapsed "$t0")s"
+  fi
+  for ((n = 1; n <= brokers; n++)); do node_cds_adopt "$n" "${clean[n]:-0}"; done
 }
 
 # ---------------------------------------------------------------- commands
@@ -499,6 +586,7 @@ cmd_start() {
 stop_nodes_quietly() {
   local n
   for n in $(alive_nodes); do signal_node "$n" KILL 10 || true; done
+  for ((n = 1; n <= brokers; n++)); do node_cds_adopt "$n" 0; done
 }
 
 cmd_stop() {
@@ -556,6 +644,7 @@ cmd_kill_node() {
     KILL | TERM | INT | 9 | 15 | 2)
       signal_node "$n" "$sig" "${timeout:-30}" || die "node $n (pid $pid) still alive ${timeout:-30}s after SIG$sig"
       log "node $n (pid $pid) is gone after SIG$sig"
+      if [[ $sig == KILL || $sig == 9 ]]; then node_cds_adopt "$n" 0; else node_cds_adopt "$n" 1; fi
       ;;
     *)
       kill "-$sig" "$pid" || die "kill -$sig $pid failed"
@@ -572,10 +661,12 @@ cmd_restart_node() {
   t0=$(now)
   pid=$(node_pid "$n")
   if [[ -n $pid ]]; then
-    signal_node "$n" TERM "${timeout:-30}" || {
+    if signal_node "$n" TERM "${timeout:-30}"; then
+      node_cds_adopt "$n" 1
+    else
       log "node $n did not stop within ${timeout:-30}s of SIGTERM; SIGKILL"
       signal_node "$n" KILL 10 || die "node $n (pid $pid) survives SIGKILL"
-    }
+    fi
   fi
   launch_node "$n"
   wait_ready "$n" || rc=$?
@@ -612,22 +703,20 @@ cmd_topic() {
       ;;
     *) die "unknown topic action '$action' (create|delete|describe|list|wait-isr)" ;;
   esac
-  "$java_bin" "${quick_jvm_opts[@]}" -Dlog4j2.configurationFile="$(tools_log_config)" \
-    -cp "$libs/*" org.apache.kafka.tools.TopicCommand \
-    --bootstrap-server "${cluster[bootstrap]}" "${args[@]}"
+  run_quick_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "${cluster[bootstrap]}" \
+    "${args[@]}"
 }
 
 # Until no partition (of NAME, or of any topic) has fewer in-sync replicas than replicas, e.g.
 # after restart-node, whose node serves before it has caught up.
 topic_wait_isr() {
-  local name=$1 t0 deadline out log_config
+  local name=$1 t0 deadline out
   t0=$(now)
   deadline=$(($(date +%s) + ${timeout:-120}))
-  log_config=$(tools_log_config)
   while :; do
-    out=$("$java_bin" "${quick_jvm_opts[@]}" -Dlog4j2.configurationFile="$log_config" \
-      -cp "$libs/*" org.apache.kafka.tools.TopicCommand --bootstrap-server "${cluster[bootstrap]}" \
-      --describe ${name:+--topic "$name"} --under-replicated-partitions) || out="(describe failed)"
+    out=$(run_quick_tool org.apache.kafka.tools.TopicCommand \
+      --bootstrap-server "${cluster[bootstrap]}" --describe ${name:+--topic "$name"} \
+      --under-replicated-partitions) || out="(describe failed)"
     if [[ -z $out ]]; then
       log "in sync after $(elapsed "$t0")s: ${name:-every topic}"
       return 0
@@ -646,7 +735,8 @@ cmd_exec() {
   [[ -n $cls ]] || die "usage: exec CLASS [ARGS...]"
   shift
   [[ $cls == *.* ]] || cls=org.apache.kafka.tools.$cls
-  exec "$java_bin" "${tool_jvm_opts[@]}" -Dlog4j2.configurationFile="$(tools_log_config)" \
+  exec "$java_bin" "${tool_jvm_opts[@]}" "${jvm_log_opts[@]}" \
+    -Dlog4j2.configurationFile="$(tools_log_config)" \
     -cp "$libs/*" "$cls" "$@"
 }
 
