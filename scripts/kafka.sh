@@ -10,7 +10,8 @@
 #   kafka.sh topic create NAME PARTITIONS [REPLICATION] [--config k=v]... [--brokers|--dir]
 #   kafka.sh topic delete|describe NAME                  kafka.sh topic list
 #   kafka.sh topic wait-isr [NAME] [--timeout S]   until no partition is under-replicated
-#   kafka.sh kill-node N [SIGNAL]     (default KILL; KILL/TERM/INT wait until the JVM is gone)
+#   kafka.sh kill-node N [SIGNAL]     (default KILL; KILL/TERM wait until the JVM is gone;
+#                                     the nodes ignore INT and HUP)
 #   kafka.sh restart-node N [--timeout S]    stop node N if it runs, start it, wait until ready
 #   kafka.sh exec CLASS [ARGS...]     any Kafka tool class on the same classpath (a class with
 #                                     no package is taken from org.apache.kafka.tools)
@@ -228,12 +229,9 @@ parse_options() {
   done
   [[ $brokers == 1 || $brokers == 3 ]] || die "--brokers must be 1 or 3 (got '$brokers')"
   [[ -z $timeout || $timeout =~ ^[0-9]+$ ]] || die "--timeout takes whole seconds (got '$timeout')"
-  if [[ -z $run_dir ]]; then
-    run_dir=${TMPDIR:-/tmp}/skillstream-kafka-$brokers
-  else
-    mkdir -p "$run_dir"
-    run_dir=$(cd "$run_dir" && pwd)
-  fi
+  [[ -n $run_dir ]] || run_dir=${TMPDIR:-/tmp}/skillstream-kafka-$brokers
+  # One spelling of the path (it also identifies the JVMs): absolute, canonical.
+  run_dir=$(realpath -m -- "$run_dir")
 }
 
 usage() {
@@ -448,6 +446,7 @@ launch_node() {
     -cp "$libs/*" kafka.Kafka "$dir/server.properties" \
     </dev/null >>"$dir/stdout.log" 2>&1 &
   echo $! >"$dir/pid"
+  disown $!
 }
 
 node_started() {
@@ -555,7 +554,12 @@ cmd_start() {
     [[ -z $(alive_nodes) ]] ||
       die "a cluster is already running in $run_dir (bootstrap ${cluster[bootstrap]}); stop it first"
     brokers=$want
+  elif [[ -d $run_dir && -n $(ls -A "$run_dir") ]]; then
+    # Never wipe a directory that kafka.sh did not make.
+    die "$run_dir is not empty and holds no kafka.sh cluster; pick another --dir"
   fi
+  # Interrupted (e.g. a test timeout): leave no JVM behind.
+  trap 'stop_nodes_quietly; exit 130' INT TERM HUP
   local t0 attempt rc n nodes=()
   t0=$(now)
   for ((n = 1; n <= brokers; n++)); do nodes+=("$n"); done
@@ -572,6 +576,7 @@ cmd_start() {
     rc=0
     wait_ready "${nodes[@]}" || rc=$?
     if ((rc == 0)); then
+      trap - INT TERM HUP
       log "Kafka $kafka_version, $brokers node(s), run dir $run_dir, up in $(elapsed "$t0")s"
       cat "$run_dir/bootstrap"
       return 0
@@ -592,7 +597,6 @@ stop_nodes_quietly() {
 cmd_stop() {
   if ! load_cluster; then
     log "no cluster in $run_dir"
-    [[ -d $run_dir && $keep == 0 && $run_dir == */skillstream-kafka-* ]] && rm -rf "$run_dir"
     return 0
   fi
   stop_nodes
@@ -641,7 +645,7 @@ cmd_kill_node() {
   pid=$(node_pid "$n")
   [[ -n $pid ]] || die "node $n is not running"
   case $sig in
-    KILL | TERM | INT | 9 | 15 | 2)
+    KILL | TERM | 9 | 15)
       signal_node "$n" "$sig" "${timeout:-30}" || die "node $n (pid $pid) still alive ${timeout:-30}s after SIG$sig"
       log "node $n (pid $pid) is gone after SIG$sig"
       if [[ $sig == KILL || $sig == 9 ]]; then node_cds_adopt "$n" 0; else node_cds_adopt "$n" 1; fi
