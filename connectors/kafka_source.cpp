@@ -1,5 +1,9 @@
 #include "connectors/kafka_source.h"
 
+#include <future>
+#include <memory>
+#include <thread>
+
 #include <fmt/format.h>
 #include <librdkafka/rdkafka.h>
 #include <spdlog/spdlog.h>
@@ -9,7 +13,23 @@ namespace skillstream::connectors {
 KafkaSource::~KafkaSource() {
   if (rk_ == nullptr) return;
   if (!closed_) close();
-  rd_kafka_destroy_flags(rk_, close_incomplete_ ? RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE : 0);
+  if (!close_incomplete_) {
+    rd_kafka_destroy(rk_);
+    return;
+  }
+  // The group did not answer: librdkafka's destroy would still wait for its group
+  // handler (up to a session timeout). Destroy on a detached thread and wait for it
+  // only briefly; at process exit the thread simply ends with the process.
+  rd_kafka_set_log_level(rk_, 0);  // no log callback into a process that may be exiting
+  auto done = std::make_shared<std::promise<void>>();
+  std::future<void> finished = done->get_future();
+  std::thread([rk = rk_, done] {
+    rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+    done->set_value();
+  }).detach();
+  if (finished.wait_for(std::chrono::milliseconds(500)) != std::future_status::ready) {
+    spdlog::warn("consumer: left behind while it waits for the unreachable group coordinator");
+  }
 }
 
 Result<std::unique_ptr<KafkaSource>> KafkaSource::create(const KafkaSourceOptions& options,

@@ -116,5 +116,65 @@ TEST(PipelineShutdown, StalledOutputWithBacklogOverTheProducerQueueExitsWithinTh
   EXPECT_EQ(seen.size(), kRecords) << "every input offset in clean or dead-letter";
 }
 
+// SIGTERM with the only broker (and so the group coordinator) down: the consumer's
+// close used to wait a session timeout (43 s against a 5 s bound) and delivered but
+// uncommitted records were re-read with no log line. Now the run returns within the
+// bound + 2 s, and a final commit that cannot be made makes the exit `undelivered`.
+TEST(PipelineShutdown, CoordinatorDownStillExitsWithinTheBoundAndSaysTheCommitFailed) {
+  std::string error;
+  auto broker = connectors::EmbeddedBroker::start(1, error);
+  ASSERT_NE(broker, nullptr) << error;
+  for (const char* t : {"in", "clean", "dlq"}) ASSERT_TRUE(broker->create_topic(t, 4).ok());
+  const auto in = testing::generated_inputs(4000, 12, 0.1, 0.05, 4);
+  testing::produce_all(broker->bootstraps(), "in", in);
+  // Every commit is refused (REQUEST_TIMED_OUT), so delivered records stay uncommitted
+  // until the final commit, which then meets the outage.
+  constexpr std::int16_t kOffsetCommit = 8;
+  broker->push_request_errors(kOffsetCommit, 10'000, 7);
+
+  config::Settings s;
+  s.brokers = broker->bootstraps();
+  s.input_topic = "in";
+  s.clean_topic = "clean";
+  s.dlq_topic = "dlq";
+  s.group = "coordinator-down";
+  s.instance_id = "cd-1";
+  s.workers = 2;
+  s.http_addr = "127.0.0.1:0";
+  s.shutdown_timeout = std::chrono::seconds(3);
+  s.consumer_properties = {{"fetch.wait.max.ms", "10"}, {"session.timeout.ms", "30000"}};
+  auto patterns = processor::PrivacyScanner::compile_patterns();
+
+  std::atomic<bool> stop{false};
+  pipeline::PipelineResult result;
+  Clock::time_point returned;
+  pipeline::KafkaPipeline p(s, patterns);
+  std::thread runner([&] {
+    result = p.run(stop);
+    returned = Clock::now();
+  });
+  auto delivered = [&] {
+    std::int64_t n = 0;
+    for (const char* t : {"clean", "dlq"}) {
+      for (auto w : testing::high_watermarks(s.brokers, t, 4)) n += w;
+    }
+    return n;
+  };
+  const bool all_delivered =
+      testing::wait_for([&] { return delivered() >= static_cast<std::int64_t>(in.size()); },
+                        std::chrono::seconds(60));
+  ASSERT_TRUE(broker->set_broker_down(1).ok());
+  const auto stopped_at = Clock::now();
+  stop = true;
+  runner.join();
+  ASSERT_TRUE(all_delivered);
+  const double took = std::chrono::duration<double>(returned - stopped_at).count();
+  EXPECT_LE(took, 3.0 + 2.0) << "the close waited for an unreachable coordinator";
+  // Everything was delivered, nothing committed: the exit says so.
+  EXPECT_EQ(result.stats.delivered, in.size());
+  EXPECT_EQ(result.exit, pipeline::PipelineExit::undelivered) << result.error;
+  EXPECT_NE(result.error.find("final commit failed"), std::string::npos) << result.error;
+}
+
 }  // namespace
 }  // namespace skillstream
