@@ -61,6 +61,9 @@ struct Settings {
   bool key_from_session_id = true;      // clean records without a key get session_id as key
   OnUndeliverable on_undeliverable = OnUndeliverable::dead_letter;
   std::chrono::milliseconds shutdown_timeout{30'000};  // SIGTERM drain bound
+  // With stop_at_end, a run that gets no assignment in this time exits 1 (a wrong
+  // bootstrap address must not retry for ever in a batch job). A service retries.
+  std::chrono::milliseconds connect_timeout{30'000};
   bool stop_at_end = false;
 
   // [log]

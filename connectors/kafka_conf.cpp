@@ -91,7 +91,12 @@ void KafkaErrors::on_error(rd_kafka_t* rk, int err_code, const char* reason) {
     fatal = true;
   }
   if (!fatal) {
-    spdlog::warn("kafka {}: {}: {}", rd_kafka_name(rk), rd_kafka_err2name(err), reason);
+    // Connection failures are already logged once by librdkafka's log line (FAIL,
+    // routed through log_to_spdlog): logging the error event too said it twice.
+    const bool logged = err == RD_KAFKA_RESP_ERR__TRANSPORT || err == RD_KAFKA_RESP_ERR__RESOLVE ||
+                        err == RD_KAFKA_RESP_ERR__SSL || err == RD_KAFKA_RESP_ERR__AUTHENTICATION;
+    spdlog::log(logged ? spdlog::level::debug : spdlog::level::warn, "kafka {}: {}: {}",
+                rd_kafka_name(rk), rd_kafka_err2name(err), reason);
     return;
   }
   {

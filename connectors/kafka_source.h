@@ -29,6 +29,10 @@ struct KafkaSourceOptions {
   std::function<void(bool ok)> on_commit;
 };
 
+// The consumer's properties: our defaults, then `options.properties`, then the ones the
+// delivery guarantees rest on (auto commit and auto offset store off), which win.
+[[nodiscard]] KafkaProperties consumer_properties(const KafkaSourceOptions& options);
+
 // The input side: one consumer in a group (cooperative-sticky by default), with
 // auto commit and auto offset store off: offsets are committed explicitly, only for
 // delivered records (see KafkaPipeline). Rebalance events are handed to `on_rebalance`

@@ -457,7 +457,11 @@ struct KafkaPipeline::Impl {
     so.client_id = "skillstream-" + s.instance_id;
     so.clean_topic = s.clean_topic;
     so.dlq_topic = s.dlq_topic;
-    so.message_max_bytes = s.processor.max_record_bytes + (64u << 10);
+    // The broker decides what is too large, not the client: a too_large record reaches
+    // the dead-letter topic with its value whenever the topic's max.message.bytes
+    // accepts it (128 MiB is above any broker's default socket.request.max.bytes).
+    so.message_max_bytes = std::max<std::size_t>(s.processor.max_record_bytes + (64u << 10),
+                                                 128u << 20);
     so.properties = s.producer_properties;
     auto made_sink = KafkaSink::create(so);
     if (!made_sink.ok()) return made_sink.status();
@@ -552,6 +556,13 @@ struct KafkaPipeline::Impl {
                        retried);
         }
         last_summary = now;
+      }
+      if (s.stop_at_end && !assigned_once && now - run_started >= s.connect_timeout) {
+        fatal_error = fmt::format(
+            "no partition of {} assigned within {} ms (stop_at_end): are the brokers ({}) "
+            "reachable and the topic there?",
+            s.input_topic, s.connect_timeout.count(), s.brokers);
+        break;
       }
       if (at_end()) {
         spdlog::info("end of input reached on every assigned partition");

@@ -44,6 +44,17 @@ bool parse_consumer_stats(std::string_view json, std::string_view topic, Consume
     out.group_state = string_at(cgrp, "state");
     out.join_state = string_at(cgrp, "join_state");
   }
+  simdjson::dom::object brokers;
+  if (!doc["brokers"].get(brokers)) {
+    for (auto [name, b] : brokers) {
+      (void)name;
+      std::string_view source, state;
+      // "internal" and "logical" (the group coordinator's alias) are not connections.
+      if (b["source"].get(source) || (source != "learned" && source != "configured")) continue;
+      ++out.brokers_known;
+      if (!b["state"].get(state) && state == "UP") ++out.brokers_up;
+    }
+  }
   element t;
   if (!doc["topics"].at_key(topic).get(t)) read_lags(t["partitions"], out);
   return true;

@@ -45,6 +45,7 @@ void PipelineMetrics::on_rebalance(bool assigned) noexcept {
 
 void PipelineMetrics::on_consumer_stats(ConsumerStats stats) {
   group_settled_.store(stats.group_settled(), std::memory_order_relaxed);
+  disconnected_.store(stats.disconnected(), std::memory_order_relaxed);
   std::lock_guard lock(lag_mu_);
   lag_ = std::move(stats.lag);
 }
@@ -191,10 +192,16 @@ std::string SummaryLog::next(const PipelineMetrics& m, PipelineMetrics::Clock::t
   for (std::size_t r = 0; r < rejected.size(); ++r) rejected[r] = t.rejected[r] - last_.rejected[r];
   const double records = static_cast<double>(t.read - last_.read);
   const double mb = static_cast<double>(t.bytes_in - last_.bytes_in) / 1e6;
-  std::string line = fmt::format(
-      "summary: last {:.1f}s: records/s={:.0f} MB/s={:.2f} lag={} inflight={} rejected=[{}]", secs,
-      secs > 0 ? records / secs : 0.0, secs > 0 ? mb / secs : 0.0, m.total_lag(), m.inflight(),
-      processor::format_reasons(rejected));
+  // During an outage the lag is stale and 0 records/s means nothing: say so.
+  std::string line =
+      m.disconnected()
+          ? fmt::format("summary: last {:.1f}s: disconnected (no broker reachable) inflight={}",
+                        secs, m.inflight())
+          : fmt::format(
+                "summary: last {:.1f}s: records/s={:.0f} MB/s={:.2f} lag={} inflight={} "
+                "rejected=[{}]",
+                secs, secs > 0 ? records / secs : 0.0, secs > 0 ? mb / secs : 0.0, m.total_lag(),
+                m.inflight(), processor::format_reasons(rejected));
   last_ = t;
   last_at_ = now;
   return line;

@@ -52,6 +52,10 @@ class PipelineMetrics {
   [[nodiscard]] std::string render() const;
   [[nodiscard]] bool healthy(Clock::time_point now = Clock::now()) const noexcept;
   [[nodiscard]] bool ready() const noexcept;
+  // No broker reachable, per the latest consumer statistics.
+  [[nodiscard]] bool disconnected() const noexcept {
+    return disconnected_.load(std::memory_order_relaxed);
+  }
 
   struct Totals {
     std::uint64_t read = 0, bytes_in = 0;
@@ -81,6 +85,7 @@ class PipelineMetrics {
 
   std::atomic<bool> assigned_{false};  // the last rebalance event was an assignment
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> disconnected_{false};  // per the latest statistics
   std::atomic<bool> group_settled_{true};  // per the latest statistics (none yet: true)
 
   mutable std::mutex lag_mu_;

@@ -227,6 +227,8 @@ TEST(KafkaPipeline, RestartResumesFromCommittedOffsets) {
 
 TEST(KafkaPipeline, RecordRefusedForGoodBecomesUndeliverableStub) {
   Cluster c;
+  // The embedded broker accepts ~100 MB: a producer limit of 2 MB stands for a topic's.
+  c.settings.producer_properties = {{"message.max.bytes", "2000000"}};
   std::vector<InRecord> in(3);
   in[0].value = std::string(3u << 20, 'x');  // too_large, and too large for the producer
   in[0].partition = 0;
@@ -258,12 +260,16 @@ TEST(KafkaPipeline, RecordRefusedForGoodBecomesUndeliverableStub) {
   for (unsigned char b : digest) hex += fmt::format("{:02x}", b);
   EXPECT_EQ(stub->header("skillstream.original.sha256"), hex);
   EXPECT_TRUE(stub->header("skillstream.broker.error").has_value());
+  EXPECT_NE(stub->header("skillstream.message")->find("producer's own size check"),
+            std::string::npos)
+      << "the stub says who refused it";
   EXPECT_EQ(testing::committed_offsets(c.settings.brokers, "it-group", "in", kInParts)[0], 3);
 }
 
 TEST(KafkaPipeline, OnUndeliverableHaltFailsAndCommitsOnlyTheDeliveredPrefix) {
   Cluster c;
   c.settings.on_undeliverable = config::OnUndeliverable::halt;
+  c.settings.producer_properties = {{"message.max.bytes", "2000000"}};
   std::vector<InRecord> in(3);
   in[0].value = "{}";
   in[1].value = std::string(3u << 20, 'x');

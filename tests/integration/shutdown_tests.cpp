@@ -176,5 +176,28 @@ TEST(PipelineShutdown, CoordinatorDownStillExitsWithinTheBoundAndSaysTheCommitFa
   EXPECT_NE(result.error.find("final commit failed"), std::string::npos) << result.error;
 }
 
+// A wrong bootstrap address with --stop-at-end: exit 1 with one line once
+// connect_timeout passes, instead of retrying for ever.
+TEST(PipelineShutdown, StopAtEndGivesUpOnUnreachableBrokersAfterTheConnectTimeout) {
+  config::Settings s;
+  s.brokers = "127.0.0.1:1";  // nothing listens on port 1
+  s.input_topic = "in";
+  s.workers = 1;
+  s.http_addr = "off";
+  s.stop_at_end = true;
+  s.connect_timeout = std::chrono::seconds(2);
+  s.processor.privacy = processor::PrivacyPolicy::off;
+  std::atomic<bool> never{false};
+  const auto started = Clock::now();
+  pipeline::KafkaPipeline off(s, nullptr);
+  const pipeline::PipelineResult r = off.run(never);
+  const double took = std::chrono::duration<double>(Clock::now() - started).count();
+  EXPECT_EQ(r.exit, pipeline::PipelineExit::failed);
+  EXPECT_NE(r.error.find("no partition of in assigned within 2000 ms"), std::string::npos)
+      << r.error;
+  EXPECT_EQ(r.error.find('\n'), std::string::npos) << "one line";
+  EXPECT_LT(took, 2.0 + 3.0);
+}
+
 }  // namespace
 }  // namespace skillstream
