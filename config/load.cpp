@@ -8,7 +8,9 @@
 #include <cerrno>
 #include <charconv>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -240,6 +242,92 @@ std::string read_non_empty(const Input& in, std::string& out) {
   return {};
 }
 
+// A comma-separated list of reason codes ("wrong_type,unknown_field"); empty: none.
+std::string read_reasons(const Input& in, std::vector<processor::Reason>& out) {
+  std::string text;
+  if (auto err = read_string(in, text); !err.empty()) return err;
+  std::vector<processor::Reason> reasons;
+  std::string_view rest = text;
+  while (!rest.empty()) {
+    const std::size_t comma = rest.find(',');
+    const std::string_view name = rest.substr(0, comma);
+    processor::Reason r;
+    if (!processor::parse_reason(name, r) || r == processor::Reason::none) {
+      return "unknown reason code \"" + std::string(name) + "\"";
+    }
+    reasons.push_back(r);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+  }
+  out = std::move(reasons);
+  return {};
+}
+
+std::string show_reasons(const std::vector<processor::Reason>& reasons) {
+  std::string out;
+  for (auto r : reasons) {
+    if (!out.empty()) out += ',';
+    out += processor::to_string(r);
+  }
+  return out;
+}
+
+// A point in time: RFC 3339 ("2025-02-01T14:30:00Z", an offset, a fraction) or
+// milliseconds since the epoch; empty: unbounded (`unset`).
+std::string read_time(const Input& in, std::int64_t unset, std::int64_t& out) {
+  std::string text;
+  if (auto err = read_string(in, text); !err.empty()) return err;
+  if (text.empty()) {
+    out = unset;
+    return {};
+  }
+  std::int64_t ms = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), ms);
+  if (ec == std::errc{} && end == text.data() + text.size()) {
+    out = ms;
+    return {};
+  }
+  int y, mo, d, h, mi, sec;
+  char tail[16] = {0};
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%15s", &y, &mo, &d, &h, &mi, &sec, tail) <
+      6) {
+    return "expected RFC 3339 (2025-02-01T14:30:00Z) or milliseconds since the epoch";
+  }
+  std::tm tm{};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = sec;
+  std::int64_t t = static_cast<std::int64_t>(timegm(&tm)) * 1000;
+  const char* p = tail;
+  if (*p == '.') {  // a fraction: milliseconds kept
+    int digits = 0, frac = 0;
+    for (++p; *p >= '0' && *p <= '9'; ++p) {
+      if (digits < 3) frac = frac * 10 + (*p - '0'), ++digits;
+    }
+    while (digits < 3) frac *= 10, ++digits;
+    t += frac;
+  }
+  if (*p == 'Z' || *p == 'z') {
+    ++p;
+  } else if ((*p == '+' || *p == '-') && std::strlen(p) == 6) {
+    const int oh = (p[1] - '0') * 10 + (p[2] - '0'), om = (p[4] - '0') * 10 + (p[5] - '0');
+    const std::int64_t off = (oh * 60 + om) * 60'000;
+    t += *p == '+' ? -off : off;
+    p += 6;
+  } else {
+    return "expected RFC 3339 with Z or an offset, or milliseconds since the epoch";
+  }
+  if (*p != '\0') return "unexpected text after the time";
+  out = t;
+  return {};
+}
+
+std::string show_time(std::int64_t ms, std::int64_t unset) {
+  return ms == unset ? std::string() : std::to_string(ms);
+}
+
 // "off", or host:port with port 0-65535 (host may be a bracketed IPv6 address).
 std::string read_http_addr(const Input& in, std::string& out) {
   std::string text;
@@ -272,30 +360,33 @@ std::string show_bool(bool b) { return b ? "true" : "false"; }
 // Which commands offer a row as a flag. A new command adds itself to the sets (or
 // rows) it takes; its flags then follow from this table (apps/settings_flags.h).
 constexpr CommandSet run_only = {Command::run};
-constexpr CommandSet record_path = {Command::run, Command::validate};  // the [processor] rows
+constexpr CommandSet run_redrive = {Command::run, Command::redrive};
+constexpr CommandSet redrive_only = {Command::redrive};
+// The [processor] rows: every command that judges records.
+constexpr CommandSet record_path = {Command::run, Command::validate, Command::redrive};
 
 // The one table: TOML key, flag (and so variable), commands, reader, printer.
 const SettingSpec setting_specs[] = {
     // [kafka]
     {"kafka", "brokers", "brokers", "Kafka bootstrap servers, host:port[,host:port...]",
-     ValueKind::text, run_only,
+     ValueKind::text, run_redrive,
      [](Settings& s, const Input& in) { return read_string(in, s.brokers); },
      [](const Settings& s) { return s.brokers; }},
     {"kafka", "input_topic", "input-topic", "topic the session logs are read from", ValueKind::text,
      run_only, [](Settings& s, const Input& in) { return read_topic(in, s.input_topic); },
      [](const Settings& s) { return s.input_topic; }},
     {"kafka", "clean_topic", "clean-topic", "topic valid (possibly redacted) records go to",
-     ValueKind::text, run_only,
+     ValueKind::text, run_redrive,
      [](Settings& s, const Input& in) { return read_topic(in, s.clean_topic); },
      [](const Settings& s) { return s.clean_topic; }},
     {"kafka", "dlq_topic", "dlq-topic", "dead-letter topic for rejected records", ValueKind::text,
-     run_only, [](Settings& s, const Input& in) { return read_topic(in, s.dlq_topic); },
+     run_redrive, [](Settings& s, const Input& in) { return read_topic(in, s.dlq_topic); },
      [](const Settings& s) { return s.dlq_topic; }},
     {"kafka", "group", "group", "consumer group id", ValueKind::text, run_only,
      [](Settings& s, const Input& in) { return read_non_empty(in, s.group); },
      [](const Settings& s) { return s.group; }},
     {"kafka", "instance_id", "instance-id", "this instance's id; empty: hostname:pid",
-     ValueKind::text, run_only,
+     ValueKind::text, run_redrive,
      [](Settings& s, const Input& in) { return read_string(in, s.instance_id); },
      [](const Settings& s) { return s.instance_id; }},
     // [processor]
@@ -322,40 +413,40 @@ const SettingSpec setting_specs[] = {
      [](const Settings& s) { return enum_name(privacy_names, s.processor.privacy); }},
     // [pipeline]
     {"pipeline", "max_inflight_bytes", "max-inflight-bytes",
-     "consumption pauses above this many bytes in flight", ValueKind::integer, run_only,
+     "consumption pauses above this many bytes in flight", ValueKind::integer, run_redrive,
      [](Settings& s, const Input& in) {
        return read_unsigned(in, 1, int_max, s.max_inflight_bytes);
      },
      [](const Settings& s) { return std::to_string(s.max_inflight_bytes); }},
     {"pipeline", "max_inflight_records", "max-inflight-records",
-     "consumption pauses above this many records in flight", ValueKind::integer, run_only,
+     "consumption pauses above this many records in flight", ValueKind::integer, run_redrive,
      [](Settings& s, const Input& in) {
        return read_unsigned(in, 1, int_max, s.max_inflight_records);
      },
      [](const Settings& s) { return std::to_string(s.max_inflight_records); }},
     {"pipeline", "batch_max_records", "batch-max-records", "records per batch handed to a worker",
-     ValueKind::integer, run_only,
+     ValueKind::integer, run_redrive,
      [](Settings& s, const Input& in) {
        return read_unsigned(in, 1, 1'000'000, s.batch_max_records);
      },
      [](const Settings& s) { return std::to_string(s.batch_max_records); }},
     {"pipeline", "key_from_session_id", "key-from-session-id",
-     "clean records without a key get session_id as key", ValueKind::boolean, run_only,
+     "clean records without a key get session_id as key", ValueKind::boolean, run_redrive,
      [](Settings& s, const Input& in) { return read_bool(in, s.key_from_session_id); },
      [](const Settings& s) { return show_bool(s.key_from_session_id); }},
     {"pipeline", "on_undeliverable", "on-undeliverable",
-     "a record the broker refuses for good: dead_letter or halt", ValueKind::text, run_only,
+     "a record the broker refuses for good: dead_letter or halt", ValueKind::text, run_redrive,
      [](Settings& s, const Input& in) {
        return read_enum(in, undeliverable_names, s.on_undeliverable);
      },
      [](const Settings& s) { return enum_name(undeliverable_names, s.on_undeliverable); }},
     {"pipeline", "shutdown_timeout_ms", "shutdown-timeout-ms",
-     "bound on the drain after SIGTERM, in milliseconds", ValueKind::integer, run_only,
+     "bound on the drain after SIGTERM, in milliseconds", ValueKind::integer, run_redrive,
      [](Settings& s, const Input& in) { return read_ms(in, 1, 3'600'000, s.shutdown_timeout); },
      [](const Settings& s) { return std::to_string(s.shutdown_timeout.count()); }},
     {"pipeline", "connect_timeout_ms", "connect-timeout-ms",
      "with stop_at_end: exit 1 when no partition is assigned within this many milliseconds",
-     ValueKind::integer, run_only,
+     ValueKind::integer, run_redrive,
      [](Settings& s, const Input& in) { return read_ms(in, 1, 3'600'000, s.connect_timeout); },
      [](const Settings& s) { return std::to_string(s.connect_timeout.count()); }},
     {"pipeline", "stop_at_end", "stop-at-end",
@@ -364,24 +455,59 @@ const SettingSpec setting_specs[] = {
      [](const Settings& s) { return show_bool(s.stop_at_end); }},
     // [log]
     {"log", "level", "log-level", "trace, debug, info, warn, error, critical or off",
-     ValueKind::text, run_only,
+     ValueKind::text, run_redrive,
      [](Settings& s, const Input& in) { return read_level(in, s.log_level); },
      [](const Settings& s) { return s.log_level; }},
-    {"log", "format", "log-format", "log lines as text or json", ValueKind::text, run_only,
+    {"log", "format", "log-format", "log lines as text or json", ValueKind::text, run_redrive,
      [](Settings& s, const Input& in) { return read_enum(in, format_names, s.log_format); },
      [](const Settings& s) { return enum_name(format_names, s.log_format); }},
     // [http]
     {"http", "addr", "http-addr", "metrics and health endpoint host:port, or off", ValueKind::text,
-     run_only, [](Settings& s, const Input& in) { return read_http_addr(in, s.http_addr); },
+     run_redrive, [](Settings& s, const Input& in) { return read_http_addr(in, s.http_addr); },
      [](const Settings& s) { return s.http_addr; }},
+    // [redrive]
+    {"redrive", "group", "redrive-group",
+     "redrive's consumer group on the dead-letter topic (also --group on redrive)", ValueKind::text,
+     redrive_only, [](Settings& s, const Input& in) { return read_non_empty(in, s.redrive.group); },
+     [](const Settings& s) { return s.redrive.group; }},
+    {"redrive", "parking_topic", "parking-topic", "records still failing at max_attempts go here",
+     ValueKind::text, redrive_only,
+     [](Settings& s, const Input& in) { return read_topic(in, s.redrive.parking_topic); },
+     [](const Settings& s) { return s.redrive.parking_topic; }},
+    {"redrive", "reasons", "reasons",
+     "redrive only these reason codes, comma-separated (also --reason R, repeatable); empty: all",
+     ValueKind::text, redrive_only,
+     [](Settings& s, const Input& in) { return read_reasons(in, s.redrive.reasons); },
+     [](const Settings& s) { return show_reasons(s.redrive.reasons); }},
+    {"redrive", "since", "since",
+     "redrive records whose skillstream.source.timestamp is at or after this (RFC 3339 or ms)",
+     ValueKind::text, redrive_only,
+     [](Settings& s, const Input& in) { return read_time(in, INT64_MIN, s.redrive.since_ms); },
+     [](const Settings& s) { return show_time(s.redrive.since_ms, INT64_MIN); }},
+    {"redrive", "until", "until",
+     "redrive records whose skillstream.source.timestamp is before this (RFC 3339 or ms)",
+     ValueKind::text, redrive_only,
+     [](Settings& s, const Input& in) { return read_time(in, INT64_MAX, s.redrive.until_ms); },
+     [](const Settings& s) { return show_time(s.redrive.until_ms, INT64_MAX); }},
+    {"redrive", "max_attempts", "max-attempts",
+     "a record still failing at this redrive attempt goes to the parking topic", ValueKind::integer,
+     redrive_only,
+     [](Settings& s, const Input& in) {
+       return read_unsigned(in, 1, 1000, s.redrive.max_attempts);
+     },
+     [](const Settings& s) { return std::to_string(s.redrive.max_attempts); }},
+    {"redrive", "dry_run", "dry-run", "write and commit nothing; print what would move",
+     ValueKind::boolean, redrive_only,
+     [](Settings& s, const Input& in) { return read_bool(in, s.redrive.dry_run); },
+     [](const Settings& s) { return show_bool(s.redrive.dry_run); }},
     {"http", "summary_interval_ms", "summary-interval-ms",
-     "period of the summary log line, in milliseconds", ValueKind::integer, run_only,
+     "period of the summary log line, in milliseconds", ValueKind::integer, run_redrive,
      [](Settings& s, const Input& in) { return read_ms(in, 100, 86'400'000, s.summary_interval); },
      [](const Settings& s) { return std::to_string(s.summary_interval.count()); }},
 };
 
-constexpr std::array<std::string_view, 5> section_names = {"kafka", "processor", "pipeline", "log",
-                                                           "http"};
+constexpr std::array<std::string_view, 6> section_names = {"kafka", "processor", "pipeline",
+                                                           "log",   "http",      "redrive"};
 constexpr std::array<std::string_view, 3> property_tables = {"common", "consumer", "producer"};
 
 std::string env_name(std::string_view flag) {
@@ -747,6 +873,8 @@ std::string_view command_name(Command command) noexcept {
       return "run";
     case Command::validate:
       return "validate";
+    case Command::redrive:
+      return "redrive";
   }
   return "unknown";
 }

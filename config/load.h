@@ -47,6 +47,7 @@ struct LoadResult {
 enum class Command : std::uint8_t {
   run,       // skillstream run: every setting
   validate,  // skillstream validate: the [processor] settings
+  redrive,   // skillstream redrive: Kafka, [processor], [pipeline], [log], [http], [redrive]
 };
 [[nodiscard]] std::string_view command_name(Command command) noexcept;
 

@@ -73,6 +73,17 @@ struct Settings {
   // [http]
   std::string http_addr = "127.0.0.1:9464";  // "off" disables; port 0 picks a free one
   std::chrono::milliseconds summary_interval{10'000};
+
+  // [redrive]: `skillstream redrive` reads dlq_topic as a queue.
+  struct Redrive {
+    std::string group = "skillstream-redrive";  // its own consumer group
+    std::string parking_topic = "sessions.dlq.parked";
+    std::vector<processor::Reason> reasons;  // selected reasons; empty: all
+    std::int64_t since_ms = INT64_MIN;       // skillstream.source.timestamp >= since
+    std::int64_t until_ms = INT64_MAX;       // ... < until
+    unsigned max_attempts = 5;               // a record still failing at this attempt is parked
+    bool dry_run = false;                    // write and commit nothing; say what would move
+  } redrive;
 };
 
 }  // namespace skillstream::config

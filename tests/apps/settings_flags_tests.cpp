@@ -70,7 +70,10 @@ void parse(CLI::App& app, std::vector<std::string> args) {
 TEST(SettingsFlags, EveryCatalogRowIsAFlagOfRun) {
   FullApp cli;
   for (const config::SettingInfo& info : config::setting_catalog()) {
-    ASSERT_TRUE(info.commands.has(config::Command::run)) << info.flag << ": run takes every row";
+    if (!info.commands.has(config::Command::run)) {
+      ASSERT_EQ(info.section, "redrive") << info.flag << ": run takes every row but redrive's";
+      continue;
+    }
     const CLI::Option* o = cli.flag("run", info.flag);
     ASSERT_NE(o, nullptr) << "run lacks --" << info.flag;
     // Help text and default come from the catalog, with the variable and the TOML key.
