@@ -27,6 +27,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import traceback
 
@@ -46,7 +47,8 @@ def skip_or_fail(reason):
 
 
 try:
-    from confluent_kafka import Consumer, Producer, TopicPartition, OFFSET_BEGINNING
+    from confluent_kafka import (Consumer, KafkaException, Producer, TopicPartition,
+                                 OFFSET_BEGINNING)
     from confluent_kafka.admin import AdminClient, NewTopic
 except ImportError as e:  # pragma: no cover
     skip_or_fail(f"python3-confluent-kafka missing ({e}); apt-get install python3-confluent-kafka")
@@ -118,8 +120,9 @@ def generate(binary, n, seed):
     return _generated[key]
 
 
-def produce(bootstrap, topic, parts, values):
-    """Each value to an explicit partition (i % parts); returns {(partition, offset): value}."""
+def produce(bootstrap, topic, parts, values, first_index=0):
+    """Each value to an explicit partition ((first_index + i) % parts); returns
+    {(partition, offset): value}."""
     p = Producer({"bootstrap.servers": bootstrap, "acks": "all", "linger.ms": 5,
                   "enable.idempotence": True, "queue.buffering.max.messages": 1000000})
     placed, errors = {}, []
@@ -133,7 +136,7 @@ def produce(bootstrap, topic, parts, values):
     for i, v in enumerate(values):
         while True:
             try:
-                p.produce(topic, v, partition=i % parts, on_delivery=lambda e, m, v=v: dr(e, m, v))
+                p.produce(topic, v, partition=(first_index + i) % parts, on_delivery=lambda e, m, v=v: dr(e, m, v))
                 break
             except BufferError:
                 p.poll(0.05)
@@ -143,11 +146,26 @@ def produce(bootstrap, topic, parts, values):
     return placed
 
 
+def retried(fn, what, timeout=20):
+    """fn() retried on a KafkaException (e.g. NOT_LEADER_FOR_PARTITION while a new
+    topic's leadership settles) until timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return fn()
+        except KafkaException as e:
+            if time.monotonic() > deadline:
+                raise CheckFailed(f"{what}: {e}")
+            time.sleep(0.2)
+
+
 def watermarks(bootstrap, topic, parts):
     c = Consumer({"bootstrap.servers": bootstrap, "group.id": "rk-hw", "log_level": 0})
-    out = [c.get_watermark_offsets(TopicPartition(topic, p), timeout=10) for p in range(parts)]
-    c.close()
-    return out
+    try:
+        return [retried(lambda: c.get_watermark_offsets(TopicPartition(topic, p), timeout=10),
+                        f"watermarks of {topic}[{p}]") for p in range(parts)]
+    finally:
+        c.close()
 
 
 def hw_total(bootstrap, topic, parts):
@@ -157,8 +175,11 @@ def hw_total(bootstrap, topic, parts):
 def committed(bootstrap, group, topic, parts):
     c = Consumer({"bootstrap.servers": bootstrap, "group.id": group,
                   "enable.auto.commit": False, "log_level": 0})
-    got = c.committed([TopicPartition(topic, p) for p in range(parts)], timeout=10)
-    c.close()
+    try:
+        got = retried(lambda: c.committed([TopicPartition(topic, p) for p in range(parts)], timeout=10),
+                      f"committed offsets of {group}")
+    finally:
+        c.close()
     return [tp.offset for tp in sorted(got, key=lambda t: t.partition)]
 
 
@@ -454,12 +475,27 @@ def check_sigkill(args, cluster):
 def check_sigterm(args, cluster):
     ctx = make_ctx(args, cluster, "sigterm")
     values = generate(args.binary, 12000, 1404)
-    inputs = produce(ctx.bootstrap, ctx.raw, ctx.parts, values)
+    inputs = produce(ctx.bootstrap, ctx.raw, ctx.parts, values[:4000])
     a = Run(ctx, "A", ["--workers", "1", "--batch-max-records", "64"])
     started = wait_for(lambda: hw_total(ctx.bootstrap, ctx.clean, ctx.parts) > 0, 60, 0.05)
     expect(started, f"no output after 60 s\n{logs(ctx)}")
+    # The rest arrives while it runs (500 records every 0.25 s, ~4 s), and the SIGTERM
+    # lands while the input is still growing: mid-stream whatever the machine's speed.
+    more = {}
+
+    def feed():
+        for i in range(4000, len(values), 500):
+            more.update(produce(ctx.bootstrap, ctx.raw, ctx.parts, values[i:i + 500], first_index=i))
+            time.sleep(0.25)
+    feeder = threading.Thread(target=feed)
+    feeder.start()
+    time.sleep(1.0)
     a.kill(signal.SIGTERM)
+    feeding = feeder.is_alive()
     rc = a.wait(40)
+    feeder.join(120)
+    inputs.update(more)
+    expect(len(inputs) == len(values), f"produced {len(inputs)} of {len(values)}")
     expect(rc == 0, f"SIGTERM mid-stream: exit {rc} (want 0)\n{logs(ctx)}")
     first = len(read_all(ctx.bootstrap, ctx.clean, ctx.parts)) + len(read_all(ctx.bootstrap, ctx.dlq, ctx.dlq_parts))
     expect(first < len(inputs), f"the SIGTERM came after all {len(inputs)} records were out: "
@@ -472,7 +508,8 @@ def check_sigterm(args, cluster):
     expect(not lost, f"{len(lost)} input offsets lost, e.g. {lost[:5]}")
     expect(unknown == 0, f"{unknown} outputs without a known source offset")
     expect(dup == 0, f"{dup} duplicates: the SIGTERM stop did not commit all it delivered")
-    return f"{len(inputs)} inputs, SIGTERM after {first} outputs, exit 0; restart finished; 0 lost, 0 duplicates"
+    return (f"{len(inputs)} inputs, SIGTERM after {first} outputs (input still growing: {feeding}), "
+            "exit 0; restart finished; 0 lost, 0 duplicates")
 
 
 CHECKS = {"routing": check_routing, "order": check_order, "resume": check_resume,
