@@ -434,6 +434,13 @@ def check_resume(args, cluster):
             f"(resumed from {after_first})")
 
 
+def feed(ctx, values, placed, start):
+    """values[start:] to the input, 500 every 0.25 s, into placed {(p, o): value}."""
+    for i in range(start, len(values), 500):
+        placed.update(produce(ctx.bootstrap, ctx.raw, ctx.parts, values[i:i + 500], first_index=i))
+        time.sleep(0.25)
+
+
 def check_sigkill(args, cluster):
     ctx = make_ctx(args, cluster, "sigkill", parts=8)
     values = generate(args.binary, 12000, 1403)
@@ -444,13 +451,19 @@ def check_sigkill(args, cluster):
     owns = re.compile(r"assigned [1-9][0-9]* partition")
     both = wait_for(lambda: owns.search(a.text()) and owns.search(b.text()), 60)
     expect(both, f"the two instances never both owned partitions\n{logs(ctx)}")
-    inputs = produce(ctx.bootstrap, ctx.raw, ctx.parts, values[:6000])
-    started = wait_for(lambda: hw_total(ctx.bootstrap, ctx.clean, ctx.parts) > 500, 60)
+    # The input arrives while both run (500 records every 0.25 s, ~6 s); B is SIGKILLed
+    # once 1,500 records are out, while the input still grows: mid-run on any machine.
+    inputs = {}
+    feeder = threading.Thread(target=feed, args=(ctx, values, inputs, 0))
+    feeder.start()
+    started = wait_for(lambda: hw_total(ctx.bootstrap, ctx.clean, ctx.parts) > 1500, 60, 0.05)
     expect(started, f"no output after 60 s\n{logs(ctx)}")
     b.kill(signal.SIGKILL)
+    feeding = feeder.is_alive()
     b.wait(10)
     at_kill = hw_total(ctx.bootstrap, ctx.clean, ctx.parts) + hw_total(ctx.bootstrap, ctx.dlq, ctx.dlq_parts)
-    inputs.update(produce(ctx.bootstrap, ctx.raw, ctx.parts, values[6000:]))
+    feeder.join(120)
+    expect(len(inputs) == len(values), f"produced {len(inputs)} of {len(values)}")
     hw = [hi for _, hi in watermarks(ctx.bootstrap, ctx.raw, ctx.parts)]
 
     def caught_up():
@@ -468,7 +481,8 @@ def check_sigkill(args, cluster):
     expect(unknown == 0, f"{unknown} outputs without a known source offset")
     writers = {o.h("skillstream.instance") for o in clean + dlq}
     expect(writers == {"A", "B"}, f"outputs written by {writers}: the partitions were not split")
-    return (f"{len(inputs)} inputs, B SIGKILLed after {at_kill} outputs; nothing lost, "
+    return (f"{len(inputs)} inputs, B SIGKILLed after {at_kill} outputs (input still growing: "
+            f"{feeding}); nothing lost, "
             f"{dup} duplicates (at-least-once re-reads of B's uncommitted window)")
 
 
@@ -482,12 +496,7 @@ def check_sigterm(args, cluster):
     # The rest arrives while it runs (500 records every 0.25 s, ~4 s), and the SIGTERM
     # lands while the input is still growing: mid-stream whatever the machine's speed.
     more = {}
-
-    def feed():
-        for i in range(4000, len(values), 500):
-            more.update(produce(ctx.bootstrap, ctx.raw, ctx.parts, values[i:i + 500], first_index=i))
-            time.sleep(0.25)
-    feeder = threading.Thread(target=feed)
+    feeder = threading.Thread(target=feed, args=(ctx, values, more, 4000))
     feeder.start()
     time.sleep(1.0)
     a.kill(signal.SIGTERM)
