@@ -273,12 +273,14 @@ std::string show_bool(bool b) { return b ? "true" : "false"; }
 // rows) it takes; its flags then follow from this table (apps/settings_flags.h).
 constexpr CommandSet run_only = {Command::run};
 constexpr CommandSet record_path = {Command::run, Command::validate};  // the [processor] rows
+// The rows of the commands that only read Kafka (`dlq stats`): where the cluster is.
+constexpr CommandSet cluster = {Command::run, Command::dlq_stats};
 
 // The one table: TOML key, flag (and so variable), commands, reader, printer.
 const SettingSpec setting_specs[] = {
     // [kafka]
     {"kafka", "brokers", "brokers", "Kafka bootstrap servers, host:port[,host:port...]",
-     ValueKind::text, run_only,
+     ValueKind::text, cluster,
      [](Settings& s, const Input& in) { return read_string(in, s.brokers); },
      [](const Settings& s) { return s.brokers; }},
     {"kafka", "input_topic", "input-topic", "topic the session logs are read from", ValueKind::text,
@@ -742,6 +744,8 @@ std::string_view command_name(Command command) noexcept {
       return "run";
     case Command::validate:
       return "validate";
+    case Command::dlq_stats:
+      return "dlq stats";
   }
   return "unknown";
 }

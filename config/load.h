@@ -45,8 +45,9 @@ struct LoadResult {
 // way, so a file one command accepts, every command accepts. A new command adds
 // itself here and to the rows it takes (load.cpp, setting_specs).
 enum class Command : std::uint8_t {
-  run,       // skillstream run: every setting
-  validate,  // skillstream validate: the [processor] settings
+  run,        // skillstream run: every setting
+  validate,   // skillstream validate: the [processor] settings
+  dlq_stats,  // skillstream dlq stats: [kafka] brokers (and the file's properties and dlq_topic)
 };
 [[nodiscard]] std::string_view command_name(Command command) noexcept;
 

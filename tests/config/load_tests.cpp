@@ -148,7 +148,9 @@ TEST(SettingCatalog, RowsSayWhichCommandsOfferThem) {
   for (const auto& info : setting_catalog()) {
     EXPECT_TRUE(info.commands.has(Command::run)) << info.flag;  // run takes every setting
     EXPECT_EQ(info.commands.has(Command::validate), info.section == "processor") << info.flag;
+    EXPECT_EQ(info.commands.has(Command::dlq_stats), info.flag == "brokers") << info.flag;
   }
+  EXPECT_EQ(command_name(Command::dlq_stats), "dlq stats");
   EXPECT_EQ(command_name(Command::run), "run");
   EXPECT_EQ(command_name(Command::validate), "validate");
   constexpr CommandSet none = {};
