@@ -29,6 +29,19 @@ class Progress {
     drawn_ = true;
   }
 
+  // "1200 / 5000 records (24%)": for a read whose end is known at start.
+  void update_of(std::uint64_t done, std::uint64_t total) {
+    if (!enabled_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::milliseconds(250)) return;
+    last_ = now;
+    std::fprintf(
+        stderr, "\r\033[K%llu / %llu records (%.0f%%)", static_cast<unsigned long long>(done),
+        static_cast<unsigned long long>(total),
+        total > 0 ? 100.0 * static_cast<double>(done) / static_cast<double>(total) : 100.0);
+    drawn_ = true;
+  }
+
   void finish() {
     if (drawn_) std::fputs("\r\033[K", stderr);
     drawn_ = false;

@@ -364,12 +364,14 @@ constexpr CommandSet run_redrive = {Command::run, Command::redrive};
 constexpr CommandSet redrive_only = {Command::redrive};
 // The [processor] rows: every command that judges records.
 constexpr CommandSet record_path = {Command::run, Command::validate, Command::redrive};
+// Where the cluster is: every command that talks to Kafka (`dlq stats` only reads it).
+constexpr CommandSet cluster = {Command::run, Command::redrive, Command::dlq_stats};
 
 // The one table: TOML key, flag (and so variable), commands, reader, printer.
 const SettingSpec setting_specs[] = {
     // [kafka]
     {"kafka", "brokers", "brokers", "Kafka bootstrap servers, host:port[,host:port...]",
-     ValueKind::text, run_redrive,
+     ValueKind::text, cluster,
      [](Settings& s, const Input& in) { return read_string(in, s.brokers); },
      [](const Settings& s) { return s.brokers; }},
     {"kafka", "input_topic", "input-topic", "topic the session logs are read from", ValueKind::text,
@@ -875,6 +877,8 @@ std::string_view command_name(Command command) noexcept {
       return "validate";
     case Command::redrive:
       return "redrive";
+    case Command::dlq_stats:
+      return "dlq stats";
   }
   return "unknown";
 }

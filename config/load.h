@@ -45,9 +45,10 @@ struct LoadResult {
 // way, so a file one command accepts, every command accepts. A new command adds
 // itself here and to the rows it takes (load.cpp, setting_specs).
 enum class Command : std::uint8_t {
-  run,       // skillstream run: every setting
-  validate,  // skillstream validate: the [processor] settings
-  redrive,   // skillstream redrive: Kafka, [processor], [pipeline], [log], [http], [redrive]
+  run,        // skillstream run: every setting
+  validate,   // skillstream validate: the [processor] settings
+  redrive,    // skillstream redrive: Kafka, [processor], [pipeline], [log], [http], [redrive]
+  dlq_stats,  // skillstream dlq stats: [kafka] brokers (and the file's properties and dlq_topic)
 };
 [[nodiscard]] std::string_view command_name(Command command) noexcept;
 

@@ -22,6 +22,7 @@ enum class Errc : std::uint8_t {
   record_refused,  // the client refused this one record for good (size check)
   fatal,           // the client cannot go on (authentication, fencing): stop
   io,              // a file could not be read or written
+  not_found,       // a topic (or file) the call needs does not exist
 };
 
 [[nodiscard]] constexpr std::string_view to_string(Errc e) noexcept {
@@ -42,6 +43,8 @@ enum class Errc : std::uint8_t {
       return "fatal";
     case Errc::io:
       return "io";
+    case Errc::not_found:
+      return "not_found";
   }
   return "unknown";
 }

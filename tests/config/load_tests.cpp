@@ -153,7 +153,9 @@ TEST(SettingCatalog, RowsSayWhichCommandsOfferThem) {
                            (info.section == "kafka" && info.key == "group") ||
                            info.key == "stop_at_end";
     EXPECT_EQ(info.commands.has(Command::redrive), !run_input) << info.flag;
+    EXPECT_EQ(info.commands.has(Command::dlq_stats), info.flag == "brokers") << info.flag;
   }
+  EXPECT_EQ(command_name(Command::dlq_stats), "dlq stats");
   EXPECT_EQ(command_name(Command::run), "run");
   EXPECT_EQ(command_name(Command::validate), "validate");
   constexpr CommandSet none = {};
