@@ -1,5 +1,5 @@
 // libFuzzer target over the whole record path (RecordProcessor: sections 1-2, then
-// section 3 of shared/spec/session-log-rules.md). It checks properties of the rules,
+// section 3 of spec/session-log-rules.md). It checks properties of the rules,
 // not only the absence of crashes; a violation prints what broke and aborts, so
 // libFuzzer keeps the input. Every input runs through:
 // - the scanner directly on the raw bytes, against a slow reference matcher written
