@@ -668,15 +668,29 @@ TEST_F(Validator, ValidatorIsReusableAcrossRecords) {
   }
 }
 
-TEST_F(Validator, CollectsEveryStringValueForThePrivacyPrefilter) {
+TEST_F(Validator, CollectsEveryStringValueAndUnlistedKeyForThePrivacyPrefilter) {
   Rec r;
-  r.extra = R"(,"environment":{"other":{"k":["a\u0040b"]}})";
+  r.extra = R"(,"environment":{"other":{"k\u0040x":["a\u0040b"]}},"custom":{"n":1})";
   std::string joined;
   const std::string json = r.str();
   ASSERT_TRUE(validator_.validate(json.data(), json.size(), &joined).clean());
-  EXPECT_NE(joined.find(std::string("a@b") + '\0'), std::string::npos);
   EXPECT_NE(joined.find(std::string("Deploy") + '\0'), std::string::npos);
-  EXPECT_EQ(joined.find("description"), std::string::npos);  // keys are not values
+  // Rules v2: keys other than listed names, unescaped, each before its value.
+  EXPECT_NE(joined.find(std::string("k@x") + '\0' + "a@b" + '\0'), std::string::npos);
+  EXPECT_NE(joined.find(std::string("custom") + '\0' + "n" + '\0'), std::string::npos);
+  // Listed names cannot hold a match: they are left out.
+  EXPECT_EQ(joined.find("description"), std::string::npos);
+  EXPECT_EQ(joined.find("other"), std::string::npos);
+}
+
+TEST_F(Validator, KeysInPathsAreJsonEscaped) {
+  // A validator used alone has no scanner: keys in paths are escaped, not redacted.
+  Rec r;
+  r.extra = R"(,"environment":{"other":{"a\n\"b\\":1,"a\u000a\"b\\":2}})";
+  const Verdict v = check(r.str());
+  EXPECT_EQ(v.reason, Reason::duplicate_key);
+  EXPECT_EQ(v.path, R"(environment.other.a\n\"b\\)");
+  EXPECT_EQ(v.message, R"(environment.other.a\n\"b\\: the same key appears twice in one object)");
 }
 
 }  // namespace
