@@ -658,6 +658,35 @@ TEST(PrivacyScanner, NoListedSchemaNameHoldsAMatch) {
   }
 }
 
+// The validator leaves valid timestamps and enum values out of the scan: their check
+// admits only text that cannot hold a match.
+TEST(PrivacyScanner, NoEnumWordOrValidTimestampHoldsAMatch) {
+  for (std::string_view word : {"deployment",
+                                "training",
+                                "inference",
+                                "debugging",
+                                "configuration",
+                                "optimization",
+                                "integration",
+                                "testing",
+                                "documentation",
+                                "other",
+                                "error",
+                                "warning",
+                                "confusion",
+                                "performance",
+                                "post",
+                                "comment",
+                                "evolving_skill",
+                                "2025-02-01T14:30:00Z",
+                                "0000-02-29t23:59:60.123456789z",
+                                "9999-12-31T00:00:00+23:59",
+                                "2025-02-01T14:30:00-00:00"}) {
+    EXPECT_TRUE(spans_of(word).empty()) << word;
+    EXPECT_FALSE(scanner().may_match(word)) << word;
+  }
+}
+
 TEST(PrivacyScanner, SharedPatternsAreCompiledOnce) {
   EXPECT_EQ(PrivacyScanner::shared_patterns(), PrivacyScanner::shared_patterns());
   PrivacyScanner other(PrivacyScanner::shared_patterns());

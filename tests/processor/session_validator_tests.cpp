@@ -681,6 +681,14 @@ TEST_F(Validator, CollectsEveryStringValueAndUnlistedKeyForThePrivacyPrefilter) 
   // Listed names cannot hold a match: they are left out.
   EXPECT_EQ(joined.find("description"), std::string::npos);
   EXPECT_EQ(joined.find("other"), std::string::npos);
+  // So are values whose check admits no match: a valid timestamp, a listed enum word.
+  r.task = R"({"description":"Deploy","category":"deployment"})";
+  const std::string with_enum = r.str();
+  joined.clear();
+  ASSERT_TRUE(validator_.validate(with_enum.data(), with_enum.size(), &joined).clean());
+  EXPECT_EQ(joined.find("2025-02-01T14:30:00Z"), std::string::npos);
+  EXPECT_EQ(joined.find("deployment"), std::string::npos);
+  EXPECT_NE(joined.find("sess-2025-02-01-x7k9m"), std::string::npos);  // may hold a key id
 }
 
 TEST_F(Validator, KeysInPathsAreJsonEscaped) {
