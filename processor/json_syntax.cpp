@@ -182,4 +182,43 @@ bool is_well_formed_json(std::string_view text, std::string& stack) noexcept {
   }
 }
 
+void append_json_escaped(std::string_view text, std::string& out) {
+  constexpr std::string_view kHex = "0123456789abcdef";
+  std::size_t copied = 0;  // text before this index is in `out`
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(text, copied, i - copied);
+    copied = i + 1;
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 0xF];
+    }
+  }
+  out.append(text, copied);
+}
+
 }  // namespace skillstream::processor

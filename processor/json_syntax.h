@@ -16,4 +16,10 @@ namespace skillstream::processor {
 // True when `token` is exactly one JSON number by the grammar (range not checked).
 [[nodiscard]] bool is_json_number(std::string_view token) noexcept;
 
+// Appends `text` (UTF-8) escaped as the content of a JSON string: quotes, backslashes
+// and control characters (U+0000-U+001F) become escapes (`\n`, `\u001b`), every other
+// byte is copied. For keys written into paths and messages: the result holds no raw
+// control byte, so it cannot break a log line or a header.
+void append_json_escaped(std::string_view text, std::string& out);
+
 }  // namespace skillstream::processor

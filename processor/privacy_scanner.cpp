@@ -18,6 +18,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "processor/json_syntax.h"
+
 namespace skillstream::processor {
 namespace {
 
@@ -253,6 +255,7 @@ struct PrivacyScanner::Impl {
   // spans of every pattern before the merge.
   std::vector<std::uint64_t> heads;
   std::vector<Span> found;
+  std::vector<Span> key_spans;  // append_path_key's, apart from its callers' spans
 
   void add(std::size_t begin, std::size_t end, PrivacyKind kind) {
     found.push_back(Span{static_cast<std::uint32_t>(begin), static_cast<std::uint32_t>(end), kind});
@@ -408,6 +411,13 @@ std::shared_ptr<const PrivacyPatterns> PrivacyScanner::compile_patterns() {
   return std::make_shared<const PrivacyPatterns>();
 }
 
+std::shared_ptr<const PrivacyPatterns> PrivacyScanner::shared_patterns() {
+  // A function-local static: compiled once, thread-safe, and a failed compile is
+  // tried again by the next caller.
+  static const std::shared_ptr<const PrivacyPatterns> patterns = compile_patterns();
+  return patterns;
+}
+
 PrivacyScanner::PrivacyScanner(std::shared_ptr<const PrivacyPatterns> patterns)
     : impl_(std::make_unique<Impl>()) {
   impl_->patterns = std::move(patterns);
@@ -476,6 +486,23 @@ void PrivacyScanner::find_spans(std::string_view text, std::vector<Span>& out) {
   }
   impl.find_emails(text);
   impl.merge_into(out);
+}
+
+void PrivacyScanner::append_path_key(std::string_view key, std::string& out) {
+  std::vector<Span>& spans = impl_->key_spans;
+  spans.clear();
+  find_spans(key, spans);
+  // Span bounds fall on ASCII bytes of the patterns (or the end), never inside a
+  // UTF-8 sequence, so each piece between them escapes on its own.
+  std::size_t pos = 0;
+  for (const Span& s : spans) {
+    append_json_escaped(key.substr(pos, s.begin - pos), out);
+    out += "[REDACTED:";
+    out += to_string(s.kind);
+    out += ']';
+    pos = s.end;
+  }
+  append_json_escaped(key.substr(pos), out);
 }
 
 namespace {

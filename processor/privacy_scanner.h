@@ -22,6 +22,11 @@ class PrivacyScanner {
   // them, which is a bug). Call once per process and share the result.
   static std::shared_ptr<const PrivacyPatterns> compile_patterns();
 
+  // One compiled copy for the whole process, compiled on the first call (which may
+  // throw as compile_patterns does). For scanners that callers did not ask for: keys
+  // written into paths are redacted even when the privacy policy is off.
+  static std::shared_ptr<const PrivacyPatterns> shared_patterns();
+
   explicit PrivacyScanner(std::shared_ptr<const PrivacyPatterns> patterns);
   ~PrivacyScanner();
   PrivacyScanner(const PrivacyScanner&) = delete;
@@ -43,6 +48,11 @@ class PrivacyScanner {
   // earliest-starting one (tie: longest, then secret, email, user_path); spans that
   // only touch stay separate. Appends to `out` in ascending order.
   void find_spans(std::string_view text, std::vector<Span>& out);
+
+  // Appends an unescaped object key as it may be written into a path or a message
+  // (rules v2, under every policy): each match replaced by `[REDACTED:<kind>]`, then
+  // escaped as JSON escapes a string's content. Cold: only rejects print keys.
+  void append_path_key(std::string_view key, std::string& out);
 
  private:
   struct Impl;

@@ -7,7 +7,7 @@
 namespace skillstream::processor {
 
 // Why a record goes to the dead-letter topic. The values are the reason codes of
-// shared/spec/session-log-rules.md, spelled as there; they are also the label values
+// spec/session-log-rules.md, spelled as there; they are also the label values
 // of the reject metrics: a small fixed set, never free text.
 enum class Reason : std::uint8_t {
   none,               // not a reject: the record is clean

@@ -1,9 +1,14 @@
-// The record path: validate (sections 1-2), then privacy (section 3).
+// The record path: validate (sections 1-2), then privacy (section 3, rules v2).
 //
 // The privacy scan costs one Hyperscan call per record on the fast path: while
-// validating, every string value is appended to one buffer, and the pre-filter runs
-// over it. Only the few records it flags are walked a second time, string by string
-// with paths, to find exact spans, reject or redact, and re-validate the redaction.
+// validating, every string value and every key that is not a listed schema name is
+// appended to one buffer, and the pre-filter runs over it. Only the few records it
+// flags are walked a second time, token by token with paths, to find exact spans,
+// reject or redact, and re-validate the redaction. A key token is rewritten like a
+// value token; the re-validation then also finds keys of one object that became equal
+// (duplicate_key on the output: privacy_violation), at no cost to other records.
+// Keys printed in paths and messages are redacted by the same scanner under every
+// policy, `off` included (see append_path).
 #include "processor/record_processor.h"
 
 #include <vector>
@@ -27,13 +32,12 @@ std::size_t string_end(std::string_view text, std::size_t begin) noexcept {
 
 struct RecordProcessor::Impl final : StringVisitor {
   Impl(const ProcessorOptions& o, std::shared_ptr<const PrivacyPatterns> patterns)
-      : options(o), validator(o) {
-    if (o.privacy != PrivacyPolicy::off)
-      scanner = std::make_unique<PrivacyScanner>(std::move(patterns));
-  }
+      : options(o),
+        scanner(patterns != nullptr ? std::move(patterns) : PrivacyScanner::shared_patterns()),
+        validator(o, &scanner) {}
 
-  // A string value holding matches: where its content starts in the record and its
-  // spans in `spans`.
+  // A string value or key holding matches: where its content starts in the record and
+  // its spans in `spans`.
   struct Hit {
     std::size_t raw_offset;
     std::size_t first_span;
@@ -41,39 +45,51 @@ struct RecordProcessor::Impl final : StringVisitor {
   };
 
   ProcessorOptions options;
+  // Scans records unless the policy is off, and under every policy redacts the keys
+  // the validator prints in paths; before `validator`, which points to it.
+  PrivacyScanner scanner;
   SessionValidator validator;
-  std::unique_ptr<PrivacyScanner> scanner;
-  std::string joined;  // every string value of the record, '\0'-separated
+  std::string joined;  // every scanned string value and key of the record, '\0'-separated
   std::string output;  // the redacted record
   std::vector<Span> spans;
-  std::vector<Span> string_spans;
+  std::vector<Span> token_spans;
   std::vector<Hit> hits;
-  std::string path;  // the first string holding a match
+  std::string path;  // the first string or key holding a match
   std::string message;
   PrivacyKind first_kind = PrivacyKind::secret;
+  bool first_is_key = false;
   KindSet kinds;
 
   void on_string(const PathFrame& where, std::size_t raw_offset, std::string_view value) override {
-    string_spans.clear();
-    scanner->find_spans(value, string_spans);
-    if (string_spans.empty()) return;
+    on_token(where, raw_offset, value, false);
+  }
+  void on_key(const PathFrame& member, std::size_t raw_offset, std::string_view key) override {
+    on_token(member, raw_offset, key, true);
+  }
+
+  void on_token(const PathFrame& where, std::size_t raw_offset, std::string_view text,
+                bool is_key) {
+    token_spans.clear();
+    scanner.find_spans(text, token_spans);
+    if (token_spans.empty()) return;
     if (hits.empty()) {
       path.clear();
-      append_path(where, path);
-      first_kind = string_spans.front().kind;
+      append_path(where, path, &scanner);
+      first_kind = token_spans.front().kind;
+      first_is_key = is_key;
     }
-    hits.push_back({raw_offset, spans.size(), string_spans.size()});
-    for (const Span& s : string_spans) kinds.add(s.kind);
-    spans.insert(spans.end(), string_spans.begin(), string_spans.end());
+    hits.push_back({raw_offset, spans.size(), token_spans.size()});
+    for (const Span& s : token_spans) kinds.add(s.kind);
+    spans.insert(spans.end(), token_spans.begin(), token_spans.end());
   }
 
   Outcome process(const char* data, std::size_t size) noexcept {
-    const bool scan = scanner != nullptr;
+    const bool scan = options.privacy != PrivacyPolicy::off;
     joined.clear();
     const Verdict verdict = validator.validate(data, size, scan ? &joined : nullptr);
     if (!verdict.clean()) return {verdict, {}, {}, {}};
     const std::string_view input(data, size);
-    if (!scan || !scanner->may_match(joined)) return {verdict, input, validator.session_id(), {}};
+    if (!scan || !scanner.may_match(joined)) return {verdict, input, validator.session_id(), {}};
 
     hits.clear();
     spans.clear();
@@ -83,7 +99,7 @@ struct RecordProcessor::Impl final : StringVisitor {
 
     if (options.privacy == PrivacyPolicy::reject) {
       message.assign(path);
-      message += ": holds a match of kind ";
+      message += first_is_key ? ": the key holds a match of kind " : ": holds a match of kind ";
       message += to_string(first_kind);
       message += " (privacy policy reject)";
       return {{Reason::privacy_violation, path, message}, {}, {}, {}};
@@ -101,6 +117,7 @@ struct RecordProcessor::Impl final : StringVisitor {
     output.append(input, pos);
 
     // Redaction is one pass: the output is checked against sections 1-2, not scanned.
+    // Keys of one object that became equal are its duplicate_key.
     const Verdict redacted = validator.validate(output.data(), output.size(), nullptr);
     if (!redacted.clean()) {
       message.assign("redacting ");

@@ -68,7 +68,9 @@ struct Outcome {
 // allocation per record in steady state; no exceptions.
 class RecordProcessor {
  public:
-  // `patterns` may be null only when options.privacy is off.
+  // `patterns` may be null: then the process-wide copy is used
+  // (PrivacyScanner::shared_patterns), compiled on first use. Even under privacy off
+  // the processor redacts keys it writes into reject paths and messages.
   RecordProcessor(const ProcessorOptions& options, std::shared_ptr<const PrivacyPatterns> patterns);
   ~RecordProcessor();
   RecordProcessor(const RecordProcessor&) = delete;

@@ -27,12 +27,13 @@
 #include <simdjson.h>
 
 #include "processor/json_syntax.h"
+#include "processor/privacy_scanner.h"
 
 namespace skillstream::processor {
 
 namespace od = simdjson::ondemand;
 
-void append_path(const PathFrame& frame, std::string& out) {
+void append_path(const PathFrame& frame, std::string& out, PrivacyScanner* keys) {
   std::array<const PathFrame*, 80> chain{};  // deeper paths are cut at the root side
   std::size_t n = 0;
   for (const PathFrame* f = &frame; f != nullptr && f->parent != nullptr && n < chain.size();
@@ -50,7 +51,11 @@ void append_path(const PathFrame& frame, std::string& out) {
       out += ']';
     } else {
       if (out.size() > start) out += '.';
-      out += f->key;
+      if (keys != nullptr) {
+        keys->append_path_key(f->key, out);
+      } else {
+        append_json_escaped(f->key, out);
+      }
     }
   }
 }
@@ -247,7 +252,9 @@ constexpr std::array<std::string_view, 4> kIssueTypes = {"error", "warning", "co
                                                          "performance"};
 constexpr std::array<std::string_view, 3> kResourceTypes = {"post", "comment", "evolving_skill"};
 
-// The schema objects' listed members.
+// The schema objects' listed members. None of them can hold a privacy match (no `@`,
+// `/`, `-` or pattern head), so the pre-filter and the visitor see only the other keys
+// (rules v2 scan keys; tests/processor/privacy_scanner_tests.cpp checks the names).
 constexpr std::array<std::string_view, 11> kTop = {"session_id",
                                                    "agent_id",
                                                    "timestamp",
@@ -284,9 +291,10 @@ bool is_overflowing_number(od::value& v) noexcept {
 }  // namespace
 
 struct SessionValidator::Impl {
-  explicit Impl(const ProcessorOptions& o) : options(o) {}
+  Impl(const ProcessorOptions& o, PrivacyScanner* scanner) : options(o), path_keys(scanner) {}
 
   ProcessorOptions options;
+  PrivacyScanner* path_keys;  // redacts keys in paths; may be null
   od::parser parser;
   std::unique_ptr<char[]> buffer;  // the record, padded for simdjson
   std::size_t capacity = 0;
@@ -342,7 +350,7 @@ struct SessionValidator::Impl {
     if (defect != Reason::none) return true;
     defect = r;
     path.clear();
-    append_path(at, path);
+    append_path(at, path, path_keys);
     message.assign(path);
     message += ": ";
     (message.append(parts), ...);
@@ -387,7 +395,7 @@ struct SessionValidator::Impl {
   [[gnu::cold]] void note_duplicate(const PathFrame& member) {
     duplicate = true;
     dup_path.clear();
-    append_path(member, dup_path);
+    append_path(member, dup_path, path_keys);
     dup_message.assign(dup_path);
     dup_message += ": the same key appears twice in one object";
   }
@@ -396,6 +404,20 @@ struct SessionValidator::Impl {
   bool type_of(od::value& v, od::json_type& t) noexcept {
     if (auto e = v.type().get(t)) return malformed(e);
     return true;
+  }
+
+  // Hands a key that may hold a privacy match (any but a listed name) to the privacy
+  // pre-filter or the visitor, when there is one; called before its value is walked.
+  // `raw`: the key's content in the buffer, taken before unescaped_key(), which
+  // consumes the key (key().raw() is null after it).
+  [[gnu::always_inline]] void note_key(const char* raw, const PathFrame& member,
+                                       std::string_view key) {
+    if (joined) {
+      joined->append(key);
+      joined->push_back('\0');
+    } else if (visitor) {
+      visitor->on_key(member, static_cast<std::size_t>(raw - buffer.get()), key);
+    }
   }
 
   // Hands a string value to the privacy pre-filter or the visitor, when there is one.
@@ -461,9 +483,11 @@ struct SessionValidator::Impl {
     for (auto result : o) {
       if (auto e = result.error()) return malformed(e);
       od::field&& field = std::move(result).value_unsafe();  // not copied: see walk_free_array
+      const char* raw = field.key().raw();
       std::string_view key;
       if (auto e = field.unescaped_key().get(key)) return malformed(e);
       PathFrame member{&at, key};
+      note_key(raw, member, key);
       add_key(first, key, member);
       if (!walk_any(field.value(), member, depth)) return false;
     }
@@ -503,13 +527,18 @@ struct SessionValidator::Impl {
     return walk_typed(v, t, at, depth);
   }
 
-  // `ok` is set when the value is a string (then `s` holds it).
+  // `ok` is set when the value is a string (then `s` holds it). `Scanned`: the value is
+  // handed to the privacy scan; the timestamp and enum fields pass false, because a
+  // value that passes their check cannot hold a match (only digits and `-T:.Z+`, or a
+  // listed word) and one that fails rejects the record before any scan. Their bytes
+  // then cost neither the copy nor the pre-filter, which pays for scanning keys.
+  template <bool Scanned = true>
   [[gnu::always_inline]] bool expect_string(od::value& v, const PathFrame& at, std::size_t depth,
                                             std::string_view& s, bool& ok) noexcept {
     const simdjson::error_code e = v.get_string().get(s);
     ok = e == simdjson::SUCCESS;
     if (!ok) return mismatch(v, od::json_type::string, e, at, depth);
-    note_string(v, at, s);
+    if constexpr (Scanned) note_string(v, at, s);
     return true;
   }
 
@@ -538,7 +567,7 @@ struct SessionValidator::Impl {
                                           std::size_t depth) noexcept {
     std::string_view s;
     bool ok;
-    if (!expect_string(v, at, depth, s, ok)) return false;
+    if (!expect_string<false>(v, at, depth, s, ok)) return false;
     if (ok && find_name<Allowed>(s) < 0 && defect == Reason::none) {
       field_defect(Reason::invalid_enum, at, "expected one of ");
       append_names(Allowed, message);
@@ -632,7 +661,8 @@ struct SessionValidator::Impl {
       od::field&& field = std::move(result).value_unsafe();  // not copied: see walk_free_array
       // A listed name spelt without escapes is found on the raw key, which spares
       // unescaping it; any other key is unescaped (checking its escapes) first.
-      int index = match_raw_key<Names>(field.key().raw());
+      const char* raw = field.key().raw();
+      int index = match_raw_key<Names>(raw);
       std::string_view key;
       if (index >= 0) {
         key = Names[static_cast<std::size_t>(index)];
@@ -652,6 +682,7 @@ struct SessionValidator::Impl {
           ok = member(index, field.value(), frame, depth);
         }
       } else {
+        note_key(raw, frame, key);
         add_key(first, key, frame);
         if (options.strict) {
           field_defect(Reason::unknown_field, frame, "field not allowed in strict mode");
@@ -743,7 +774,7 @@ struct SessionValidator::Impl {
   bool timestamp_field(od::value& v, const PathFrame& at, std::size_t depth) noexcept {
     std::string_view s;
     bool ok;
-    if (!expect_string(v, at, depth, s, ok)) return false;
+    if (!expect_string<false>(v, at, depth, s, ok)) return false;
     if (ok && !is_valid_timestamp(s)) {
       field_defect(Reason::invalid_format, at,
                    "expected an RFC 3339 date-time YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM) "
@@ -935,8 +966,8 @@ Verdict SessionValidator::Impl::run_walk() noexcept {
   return {};
 }
 
-SessionValidator::SessionValidator(const ProcessorOptions& options)
-    : impl_(std::make_unique<Impl>(options)) {}
+SessionValidator::SessionValidator(const ProcessorOptions& options, PrivacyScanner* path_keys)
+    : impl_(std::make_unique<Impl>(options, path_keys)) {}
 SessionValidator::~SessionValidator() = default;
 
 Verdict SessionValidator::validate(const char* data, std::size_t size,

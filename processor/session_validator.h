@@ -10,6 +10,8 @@
 
 namespace skillstream::processor {
 
+class PrivacyScanner;
+
 // Where a value sits in the record: a chain of frames from the value up to the
 // root, built on the walker's stack (free unless a path is printed).
 struct PathFrame {
@@ -19,10 +21,16 @@ struct PathFrame {
   bool is_index = false;
 };
 
-// Appends the path in the rules' notation: `issues_encountered[2].resolved`.
-void append_path(const PathFrame& frame, std::string& out);
+// Appends the path in the rules' notation: `issues_encountered[2].resolved`. Keys are
+// record text, so each is written as the rules v2 require of any key in a path or a
+// message: its privacy matches replaced by markers (by `keys`; when null, as for a
+// validator used alone, they are not) and JSON-escaped, so that neither a secret nor a
+// raw control character reaches a header or a reject line.
+void append_path(const PathFrame& frame, std::string& out, PrivacyScanner* keys = nullptr);
 
-// Receives every string value of a record, in document order (see visit_strings).
+// Receives, in document order (see visit_strings), every string value of a record and
+// every key that may hold a privacy match (rules v2 scan keys too); a key comes before
+// its value. Listed schema names are not reported: none of them can hold a match.
 class StringVisitor {
  public:
   virtual ~StringVisitor() = default;
@@ -30,6 +38,8 @@ class StringVisitor {
   // record; `value`: the unescaped content, valid until the next validator call.
   virtual void on_string(const PathFrame& where, std::size_t raw_offset,
                          std::string_view value) = 0;
+  // The same for a key: `member` is the frame it names (its path ends with the key).
+  virtual void on_key(const PathFrame& member, std::size_t raw_offset, std::string_view key) = 0;
 };
 
 // Sections 1 and 2 of the rules on simdjson's on-demand parser. Every byte of the
@@ -41,20 +51,23 @@ class StringVisitor {
 // state, no exceptions.
 class SessionValidator {
  public:
-  explicit SessionValidator(const ProcessorOptions& options);
+  // `path_keys`, when given, redacts the keys written into reject paths and messages
+  // (see append_path); it must outlive the validator.
+  explicit SessionValidator(const ProcessorOptions& options, PrivacyScanner* path_keys = nullptr);
   ~SessionValidator();
   SessionValidator(const SessionValidator&) = delete;
   SessionValidator& operator=(const SessionValidator&) = delete;
 
   // Validates one record (`data == nullptr`: a Kafka null value). When `joined` is
-  // given, the unescaped content of every string value (not keys) is appended to it,
-  // each followed by '\0', for the privacy pre-filter.
+  // given, the unescaped content of every string value and of every key StringVisitor
+  // would see is appended to it, in document order, each followed by '\0', for the
+  // privacy pre-filter.
   [[nodiscard]] Verdict validate(const char* data, std::size_t size,
                                  std::string* joined = nullptr) noexcept;
 
   // Walks the record of the last validate() again, which must have been clean,
-  // calling `visitor` for every string value with its path. For the rare records
-  // the privacy pre-filter flags.
+  // calling `visitor` for every string value and candidate key with its path. For the
+  // rare records the privacy pre-filter flags.
   void visit_strings(StringVisitor& visitor) noexcept;
 
   // The unescaped session_id of the last clean record.

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Fuzzes the record path (tests/fuzz/fuzz_record_path.cpp) with libFuzzer under ASan +
 # UBSan for ${FUZZ_SECONDS:-60} seconds. Needs the normal build (build/apps/skillstream,
-# from scripts/build.sh) for the seed corpus: the conformance samples, one file per
-# line, plus `skillstream generate` output. Exits non-zero on any crash, leak,
-# sanitizer report or property violation; crash files stay in build-fuzz/.
+# from scripts/build.sh) for the seed corpus: the conformance samples
+# (tests/data/conformance.jsonl), one file per line, plus `skillstream generate` output.
+# Exits non-zero on any crash, leak, sanitizer report or property violation; crash
+# files stay in build-fuzz/.
 # Extra arguments go to libFuzzer (e.g. a crash file to reproduce it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=build-fuzz
 seconds=${FUZZ_SECONDS:-60}
-samples=${SKILLSTREAM_SAMPLES:-/work/shared/samples/conformance.jsonl}
+samples=${SKILLSTREAM_SAMPLES:-tests/data/conformance.jsonl}
 skillstream=${SKILLSTREAM_BIN:-build/apps/skillstream}
 
 CC=clang CXX=clang++ cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \

@@ -1,5 +1,5 @@
 // libFuzzer target over the whole record path (RecordProcessor: sections 1-2, then
-// section 3 of shared/spec/session-log-rules.md). It checks properties of the rules,
+// section 3 of spec/session-log-rules.md). It checks properties of the rules,
 // not only the absence of crashes; a violation prints what broke and aborts, so
 // libFuzzer keeps the input. Every input runs through:
 // - the scanner directly on the raw bytes, against a slow reference matcher written
@@ -9,7 +9,10 @@
 //   too_large, too_deep and "redaction pushes over the limit" are reachable.
 // Each verdict is checked for determinism, against an envelope oracle (UTF-8, grammar,
 // depth, top-level type) and a schema oracle on simdjson's DOM API, across policies,
-// and for the shape of redacted output.
+// and for the shape of redacted output. Rules v2: keys are scanned like string values,
+// keys that collide once redacted are a privacy_violation, and every key in a path or
+// a message is redacted and JSON-escaped under every policy; the oracle builds paths
+// itself, with the reference matcher and its own escaping.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -421,6 +424,53 @@ class Reference {
   }
 };
 
+Reference& reference() {
+  static Reference r;  // one per process: its run tables are reused
+  return r;
+}
+
+// `text` with each span replaced by its marker.
+std::string marked(std::string_view text, const std::vector<Span>& spans) {
+  std::string out;
+  std::size_t pos = 0;
+  for (const Span& span : spans) {
+    out.append(text, pos, span.begin - pos);
+    out += "[REDACTED:";
+    out += to_string(span.kind);
+    out += ']';
+    pos = span.end;
+  }
+  out.append(text, pos);
+  return out;
+}
+
+// JSON string content, as the rules want keys in paths: ", \ and U+0000-U+001F escaped.
+std::string json_escaped(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u >= 0x20) {
+      out += c;
+    } else if (c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f') {
+      out += '\\';
+      out += c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : c == '\b' ? 'b' : 'f';
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", u);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+// A key as a path or a message must show it (rules v2): redacted, then escaped.
+std::string safe_key(std::string_view key) {
+  return json_escaped(marked(key, reference().spans(key)));
+}
+
 // ---- schema oracle -------------------------------------------------------------------
 // Section 2 and duplicate_key written again on simdjson's DOM API: every defect of the
 // record, as (reason, path). The processor may report any one of them (the first is its
@@ -504,19 +554,31 @@ bool timestamp_ok(std::string_view s) {
          rest[3] == ':' && digits(rest, 4, 2, om) && oh <= 23 && om <= 59;
 }
 
+// A key or string value of the record that holds a match, by the reference matcher.
+struct MatchedToken {
+  bool is_key;
+  std::string text;
+  bool operator==(const MatchedToken&) const = default;
+};
+
 class SchemaOracle {
  public:
   std::vector<Defect> duplicates, defects;
+  // Every key and string value holding a match, in document order: what the privacy
+  // scan must find (rules v2: keys too, at any depth).
+  std::vector<MatchedToken> matched;
 
   // False when the DOM parser refuses the record.
   bool check(std::string_view in, bool strict) {
     duplicates.clear();
     defects.clear();
+    matched.clear();
     strict_ = strict;
     simdjson::dom::element doc;
     if (parser_.parse(in.data(), in.size()).get(doc) != simdjson::SUCCESS) return false;
     if (doc.type() != simdjson::dom::element_type::OBJECT) return false;
     top(doc);
+    tokens(doc);
     return true;
   }
 
@@ -528,9 +590,28 @@ class SchemaOracle {
   bool strict_ = false;
 
   static std::string join(const std::string& parent, std::string_view key) {
-    return parent.empty() ? std::string(key) : parent + '.' + std::string(key);
+    return parent.empty() ? safe_key(key) : parent + '.' + safe_key(key);
   }
   void add(Reason r, const std::string& path) { defects.push_back({r, path}); }
+
+  void note(bool is_key, std::string_view text) {
+    if (!reference().spans(text).empty()) matched.push_back({is_key, std::string(text)});
+  }
+  // Every key and string value, in document order, for `matched`.
+  void tokens(El v) {
+    if (v.type() == Type::OBJECT) {
+      const Obj o = v.get_object().value_unsafe();  // a copy: the loop needs an lvalue
+      for (auto field : o) {
+        note(true, field.key);
+        tokens(field.value);
+      }
+    } else if (v.type() == Type::ARRAY) {
+      const simdjson::dom::array a = v.get_array().value_unsafe();
+      for (El e : a) tokens(e);
+    } else if (v.type() == Type::STRING) {
+      note(false, v.get_string().value_unsafe());
+    }
+  }
 
   // Walks any value for duplicate keys only.
   void free_value(El v, const std::string& path) {
@@ -766,8 +847,7 @@ void check_spans(PrivacyScanner& scanner, std::string_view text, std::vector<Spa
   scanner.find_spans(text, again);
   FUZZ_CHECK(again == spans,
              "find_spans not deterministic: " + spans_text(spans) + " then " + spans_text(again));
-  static Reference reference;
-  const std::vector<Span> expected = reference.spans(text);
+  const std::vector<Span> expected = reference().spans(text);
   FUZZ_CHECK(expected == spans, "find_spans differs from the reference: got " + spans_text(spans) +
                                     " expected " + spans_text(expected) + " in \"" +
                                     c_escaped(text) + '"');
@@ -806,37 +886,72 @@ Result run_exact(RecordProcessor& p, std::string_view bytes) {
   return run(p, std::string_view(copy.get(), bytes.size()));
 }
 
-struct StringInfo {
-  std::string path;
+// A string value or a key the validator hands to the privacy scan.
+struct TokenInfo {
+  bool is_key;
+  std::string path;         // built by the oracle (oracle_path), not by append_path
+  std::string parent_path;  // keys: the path of their object
   std::size_t raw_offset;
   std::string value;
   std::vector<Span> spans;
 };
 
-// Collects every string value of a clean record with its path and exact spans.
+// The path of a frame as the rules write it, built here independently of
+// append_path: indices as [i], keys redacted and escaped (safe_key), dot-separated.
+std::string oracle_path(const PathFrame* frame) {
+  std::vector<const PathFrame*> chain;
+  for (const PathFrame* f = frame; f != nullptr && f->parent != nullptr; f = f->parent) {
+    chain.push_back(f);
+  }
+  std::string out;
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+    if ((*it)->is_index) {
+      out += '[' + std::to_string((*it)->index) + ']';
+    } else {
+      if (!out.empty()) out += '.';
+      out += safe_key((*it)->key);
+    }
+  }
+  return out;
+}
+
+// Collects every string value and candidate key of a clean record, in the order the
+// validator reports them, with its path and exact spans.
 class Collector final : public StringVisitor {
  public:
   explicit Collector(PrivacyScanner* scanner) : scanner_(scanner) {}
-  std::vector<StringInfo> strings;
-  std::vector<std::string> keys;  // every key on the way to a string
+  std::vector<TokenInfo> tokens;
 
   void on_string(const PathFrame& where, std::size_t raw_offset, std::string_view value) override {
-    StringInfo s{{}, raw_offset, std::string(value), {}};
-    append_path(where, s.path);
-    if (scanner_ != nullptr) check_spans(*scanner_, value, s.spans);
-    for (const PathFrame* f = &where; f != nullptr && f->parent != nullptr; f = f->parent) {
-      if (!f->is_index) keys.emplace_back(f->key);
+    add(false, where, raw_offset, value);
+  }
+  void on_key(const PathFrame& member, std::size_t raw_offset, std::string_view key) override {
+    FUZZ_CHECK(!member.is_index && member.key == key, "on_key names its member's frame");
+    add(true, member, raw_offset, key);
+  }
+
+  std::vector<MatchedToken> matched() const {
+    std::vector<MatchedToken> out;
+    for (const TokenInfo& t : tokens) {
+      if (!t.spans.empty()) out.push_back({t.is_key, t.value});
     }
-    strings.push_back(std::move(s));
+    return out;
   }
 
  private:
+  void add(bool is_key, const PathFrame& where, std::size_t raw_offset, std::string_view value) {
+    TokenInfo t{is_key, oracle_path(&where), {}, raw_offset, std::string(value), {}};
+    if (is_key) t.parent_path = oracle_path(where.parent);
+    if (scanner_ != nullptr) check_spans(*scanner_, value, t.spans);
+    tokens.push_back(std::move(t));
+  }
   PrivacyScanner* scanner_;
 };
 
 struct Processors {
   ProcessorOptions options;
   std::unique_ptr<RecordProcessor> redact, reject, off;
+  std::unique_ptr<PrivacyScanner> path_keys;  // the validators' key redaction
   std::unique_ptr<SessionValidator> validator, out_validator;
 
   Processors(ProcessorOptions o, const std::shared_ptr<const PrivacyPatterns>& patterns)
@@ -846,15 +961,21 @@ struct Processors {
     o.privacy = PrivacyPolicy::reject;
     reject = std::make_unique<RecordProcessor>(o, patterns);
     o.privacy = PrivacyPolicy::off;
-    off = std::make_unique<RecordProcessor>(o, nullptr);
-    validator = std::make_unique<SessionValidator>(o);
-    out_validator = std::make_unique<SessionValidator>(o);
+    off = std::make_unique<RecordProcessor>(o, nullptr);  // the process-wide patterns
+    path_keys = std::make_unique<PrivacyScanner>(patterns);
+    validator = std::make_unique<SessionValidator>(o, path_keys.get());
+    out_validator = std::make_unique<SessionValidator>(o, path_keys.get());
   }
 };
 
 std::string options_text(const ProcessorOptions& o) {
   return "max_record_bytes=" + std::to_string(o.max_record_bytes) +
          " max_depth=" + std::to_string(o.max_depth) + " strict=" + (o.strict ? "on" : "off");
+}
+
+bool has_control_byte(std::string_view s) {
+  return std::any_of(s.begin(), s.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x20; });
 }
 
 // Properties of one verdict that hold under any policy.
@@ -869,6 +990,9 @@ void check_result(const Result& r, std::string_view in, const ProcessorOptions& 
     FUZZ_CHECK(r.reason != Reason::privacy_violation || policy != PrivacyPolicy::off, what);
     if (is_envelope_reason(r.reason))
       FUZZ_CHECK(r.path.empty(), "envelope rejects have no path: " + what);
+    // Keys in paths and messages are escaped: no raw control byte breaks a header.
+    FUZZ_CHECK(!has_control_byte(r.path) && !has_control_byte(r.message),
+               "a reject's path and message hold no raw control byte: " + what);
   } else {
     const std::size_t first = r.value.find_first_not_of(" \t\r\n");
     FUZZ_CHECK(first != npos && r.value[first] == '{', "clean value is an object: " + what);
@@ -894,20 +1018,23 @@ void check_result(const Result& r, std::string_view in, const ProcessorOptions& 
   }
 }
 
-// No reject names a matched text (>= 8 bytes, and not also a key of the record, which
-// is not scanned and may legitimately appear in a path).
+// No reject names a matched text (>= 8 bytes) of a value or a key. The text may still
+// appear where the record legitimately shows it: in the redacted, escaped path of some
+// token (a key without a match of its own may contain a value's matched text, or two
+// keys joined by a dot may spell one).
 void check_no_leak(const Result& r, const Collector& c, PrivacyPolicy policy) {
   if (r.reason == Reason::none) return;
-  for (const StringInfo& s : c.strings) {
-    for (const Span& span : s.spans) {
+  for (const TokenInfo& t : c.tokens) {
+    for (const Span& span : t.spans) {
       if (span.end - span.begin < 8) continue;
       const std::string_view text =
-          std::string_view(s.value).substr(span.begin, span.end - span.begin);
+          std::string_view(t.value).substr(span.begin, span.end - span.begin);
       // A short user name may be an ordinary word of a fixed message ("expected").
       if (span.kind == PrivacyKind::user_path && text.size() < 20) continue;
-      const bool in_key = std::any_of(c.keys.begin(), c.keys.end(),
-                                      [&](const std::string& k) { return k.find(text) != npos; });
-      if (in_key) continue;
+      const bool in_path = std::any_of(c.tokens.begin(), c.tokens.end(), [&](const TokenInfo& o) {
+        return o.path.find(text) != npos;
+      });
+      if (in_path) continue;
       FUZZ_CHECK(r.message.find(text) == npos && r.path.find(text) == npos,
                  std::string(to_string(policy)) + ": a reject names the matched text \"" +
                      c_escaped(text) + "\": " + describe(r));
@@ -915,20 +1042,8 @@ void check_no_leak(const Result& r, const Collector& c, PrivacyPolicy policy) {
   }
 }
 
-// The string values of `s` with each span replaced by its marker.
-std::string redacted_value(const StringInfo& s) {
-  std::string out;
-  std::size_t pos = 0;
-  for (const Span& span : s.spans) {
-    out.append(s.value, pos, span.begin - pos);
-    out += "[REDACTED:";
-    out += to_string(span.kind);
-    out += ']';
-    pos = span.end;
-  }
-  out.append(s.value, pos);
-  return out;
-}
+// A token's value once redacted.
+std::string redacted_value(const TokenInfo& t) { return marked(t.value, t.spans); }
 
 // A redacted record: only the tokens holding a match changed, each to the marked value;
 // it validates clean again with privacy off, under the same limits.
@@ -936,8 +1051,8 @@ void check_redacted(Processors& ps, const Result& r, std::string_view in, const 
                     const Result& off) {
   const std::string what = "redact: " + describe(r);
   KindSet kinds;
-  for (const StringInfo& s : before.strings) {
-    for (const Span& span : s.spans) kinds.add(span.kind);
+  for (const TokenInfo& t : before.tokens) {
+    for (const Span& span : t.spans) kinds.add(span.kind);
   }
   FUZZ_CHECK(r.redacted == kinds,
              "redacted kinds are the kinds found (" + kinds.to_string() + "): " + what);
@@ -952,16 +1067,17 @@ void check_redacted(Processors& ps, const Result& r, std::string_view in, const 
   FUZZ_CHECK(v.clean(), "redacted output validates: " + what);
   Collector after(nullptr);
   ps.out_validator->visit_strings(after);
-  FUZZ_CHECK(after.strings.size() == before.strings.size(),
-             "redaction keeps the number of strings: " + what);
+  FUZZ_CHECK(after.tokens.size() == before.tokens.size(),
+             "redaction keeps the number of strings and keys: " + what);
   std::size_t in_pos = 0, out_pos = 0;
-  for (std::size_t i = 0; i < before.strings.size(); ++i) {
-    const StringInfo& b = before.strings[i];
-    const StringInfo& a = after.strings[i];
-    FUZZ_CHECK(a.path == b.path,
+  for (std::size_t i = 0; i < before.tokens.size(); ++i) {
+    const TokenInfo& b = before.tokens[i];
+    const TokenInfo& a = after.tokens[i];
+    // A redacted key's path shows its marker either way.
+    FUZZ_CHECK(a.is_key == b.is_key && a.path == b.path,
                "redaction keeps paths: " + b.path + " vs " + a.path + ": " + what);
     const std::string expected = b.spans.empty() ? b.value : redacted_value(b);
-    FUZZ_CHECK(a.value == expected, "string " + b.path + " redacted to \"" + c_escaped(a.value) +
+    FUZZ_CHECK(a.value == expected, "token " + b.path + " redacted to \"" + c_escaped(a.value) +
                                         "\", expected \"" + c_escaped(expected) + "\": " + what);
     if (b.spans.empty()) continue;
     // Bytes between rewritten tokens are unchanged.
@@ -973,6 +1089,17 @@ void check_redacted(Processors& ps, const Result& r, std::string_view in, const 
   }
   FUZZ_CHECK(in.substr(in_pos) == std::string_view(r.value).substr(out_pos),
              "bytes after the last rewritten token unchanged: " + what);
+}
+
+// True when two keys of one object are equal once redacted (rules v2: a
+// privacy_violation). Listed names are not tokens, and no marker equals one.
+bool keys_collide(const Collector& c) {
+  std::vector<std::pair<std::string, std::string>> keys;  // (object path, redacted key)
+  for (const TokenInfo& t : c.tokens) {
+    if (t.is_key) keys.emplace_back(t.parent_path, redacted_value(t));
+  }
+  std::sort(keys.begin(), keys.end());
+  return std::adjacent_find(keys.begin(), keys.end()) != keys.end();
 }
 
 SchemaOracle f_schema;  // one DOM parser, reused
@@ -997,8 +1124,8 @@ Result check_options(Processors& ps, std::string_view in, PrivacyScanner& scanne
   const Result& reject = results[1];
   const Result& off = results[2];
 
-  // The validator alone agrees with privacy off, and its pre-filter buffer holds every
-  // string value.
+  // The validator alone (with a scanner for path keys) agrees with privacy off, and its
+  // pre-filter buffer holds every string value and candidate key.
   std::string joined;
   const Verdict v =
       ps.validator->validate(in.data() != nullptr ? in.data() : "", in.size(), &joined);
@@ -1006,8 +1133,11 @@ Result check_options(Processors& ps, std::string_view in, PrivacyScanner& scanne
              "validator and privacy-off processor agree: " + describe(off));
 
   // The schema oracle, when the envelope is sound and the DOM parser takes the record.
-  if (expected_envelope(in, ps.options, stack) == Reason::none &&
-      f_schema.check(in, ps.options.strict)) {
+  // Its paths hold keys redacted and escaped: field defects and duplicate keys must name
+  // them so under every policy (checked below for redact and reject).
+  const bool schema_checked = expected_envelope(in, ps.options, stack) == Reason::none &&
+                              f_schema.check(in, ps.options.strict);
+  if (schema_checked) {
     const auto listed = [&](const std::vector<Defect>& set) {
       return std::any_of(set.begin(), set.end(), [&](const Defect& d) {
         return d.reason == off.reason && d.path == off.path;
@@ -1041,16 +1171,27 @@ Result check_options(Processors& ps, std::string_view in, PrivacyScanner& scanne
   Collector before(&scanner);
   ps.validator->visit_strings(before);
   std::string expected_joined;
-  const StringInfo* first_hit = nullptr;
-  for (const StringInfo& s : before.strings) {
-    expected_joined += s.value;
+  const TokenInfo* first_hit = nullptr;
+  for (const TokenInfo& t : before.tokens) {
+    expected_joined += t.value;
     expected_joined += '\0';
-    if (first_hit == nullptr && !s.spans.empty()) first_hit = &s;
+    if (first_hit == nullptr && !t.spans.empty()) first_hit = &t;
   }
-  FUZZ_CHECK(joined == expected_joined, "the pre-filter buffer holds every string value, in order");
+  FUZZ_CHECK(joined == expected_joined,
+             "the pre-filter buffer holds every visited string value and key, in order");
   if (first_hit != nullptr) {
     FUZZ_CHECK(scanner.may_match(joined), "the pre-filter misses a match in " + first_hit->path +
                                               ": " + spans_text(first_hit->spans));
+  }
+  // Rules v2: every key and value with a match, at any depth, is visited (the DOM walk
+  // sees them all; the validator skips only listed names, which cannot match).
+  if (schema_checked) {
+    std::string got, expected;
+    for (const MatchedToken& t : before.matched()) got += (t.is_key ? " key " : " ") + t.text;
+    for (const MatchedToken& t : f_schema.matched) expected += (t.is_key ? " key " : " ") + t.text;
+    FUZZ_CHECK(before.matched() == f_schema.matched,
+               "the scan sees every key and value holding a match, in document order: got" +
+                   c_escaped(got) + ", expected" + c_escaped(expected));
   }
 
   // reject
@@ -1059,7 +1200,8 @@ Result check_options(Processors& ps, std::string_view in, PrivacyScanner& scanne
                "reject: no match, record clean as is: " + describe(reject));
   } else {
     FUZZ_CHECK(
-        reject.reason == Reason::privacy_violation && reject.path == first_hit->path,
+        reject.reason == Reason::privacy_violation && reject.path == first_hit->path &&
+            reject.message.starts_with(first_hit->path + ": "),
         "reject: a match is a privacy_violation at " + first_hit->path + ": " + describe(reject));
     check_no_leak(reject, before, PrivacyPolicy::reject);
   }
@@ -1071,17 +1213,18 @@ Result check_options(Processors& ps, std::string_view in, PrivacyScanner& scanne
     return off;
   }
   // When must the redaction break a rule? session_id with a marker never matches its
-  // pattern; agent_id may grow past 256 bytes; the record may grow past the limit
-  // (a marker may also be shorter than its raw span, so that is an upper bound).
-  bool must_break = false, may_break = false;
+  // pattern; agent_id may grow past 256 bytes; two keys of one object may become equal;
+  // the record may grow past the limit (a marker may also be shorter than its raw span,
+  // so that is an upper bound).
+  bool must_break = keys_collide(before), may_break = false;
   std::size_t grown = in.size();
-  for (const StringInfo& s : before.strings) {
-    if (s.spans.empty()) continue;
-    const std::string marked = redacted_value(s);
-    if (s.path == "session_id") must_break = true;
-    if (s.path == "agent_id" && marked.size() > 256) must_break = true;
-    grown += marked.size();
-    grown -= std::min(grown, s.value.size());
+  for (const TokenInfo& t : before.tokens) {
+    if (t.spans.empty()) continue;
+    const std::string redacted_text = redacted_value(t);
+    if (!t.is_key && t.path == "session_id") must_break = true;
+    if (!t.is_key && t.path == "agent_id" && redacted_text.size() > 256) must_break = true;
+    grown += redacted_text.size();
+    grown -= std::min(grown, t.value.size());
   }
   if (grown > ps.options.max_record_bytes) may_break = true;
   if (must_break) {
@@ -1093,6 +1236,13 @@ Result check_options(Processors& ps, std::string_view in, PrivacyScanner& scanne
   } else {
     FUZZ_CHECK(redact.reason == Reason::none, "redact: " + describe(redact));
     check_redacted(ps, redact, in, before, off);
+  }
+  if (redact.reason == Reason::privacy_violation && !redact.path.empty()) {
+    // The rule the redaction broke is named at a token's path, its keys redacted.
+    FUZZ_CHECK(
+        std::any_of(before.tokens.begin(), before.tokens.end(),
+                    [&](const TokenInfo& t) { return t.path == redact.path; }),
+        "redact: a privacy_violation names the path of a string or key: " + describe(redact));
   }
   check_no_leak(redact, before, PrivacyPolicy::redact);
   return off;

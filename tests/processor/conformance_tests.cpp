@@ -1,5 +1,6 @@
-// The shared conformance sample: 400 records with the verdict the rules give in
-// three modes, and the expected clean-topic value of every redacted record.
+// The conformance sample (vendored in tests/data/, see tests/data/README.md): 400
+// records with the verdict rules v2 give in three modes, and the expected clean-topic
+// value of every redacted record.
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -63,9 +64,9 @@ std::string verdict_text(const Outcome& o) {
 class Conformance : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string dir = std::string(SKILLSTREAM_SOURCE_DIR) + "/../shared/samples/";
+    const std::string dir = std::string(SKILLSTREAM_SOURCE_DIR) + "/tests/data/";
     records_ = split_lines(read_file(dir + "conformance.jsonl"));
-    expected_ = load_expected(dir + "conformance.expected.jsonl");
+    expected_ = load_expected(dir + "conformance.v2.expected.jsonl");
     ASSERT_EQ(records_.size(), 400u);
     ASSERT_EQ(expected_.size(), records_.size());
   }

@@ -574,5 +574,126 @@ TEST(PrivacyScanner, CopiesATokenWithoutSpansAsWritten) {
   EXPECT_EQ(redacted_raw(raw, {}), raw);
 }
 
+// --- keys written into paths and messages (rules v2) ---------------------------------
+
+std::string path_key(std::string_view key) {
+  std::string out = "<";  // appends, never replaces
+  scanner().append_path_key(key, out);
+  return out;
+}
+
+TEST(PrivacyScanner, PathKeyRedactsEveryKindOfMatch) {
+  EXPECT_EQ(path_key("alice@example.com"), "<[REDACTED:email]");
+  EXPECT_EQ(path_key("x AKIAIOSFODNN7EXAMPLE y"), "<x [REDACTED:secret] y");
+  EXPECT_EQ(path_key("/home/alice/x"), "</home/[REDACTED:user_path]/x");
+  EXPECT_EQ(path_key("a@b.io sk-abcdefghijklmnopqrstuvwx"), "<[REDACTED:email] [REDACTED:secret]");
+}
+
+TEST(PrivacyScanner, PathKeyWithoutMatchIsOnlyEscaped) {
+  EXPECT_EQ(path_key("driver"), "<driver");
+  EXPECT_EQ(path_key("git@github.com"), "<git@github.com");  // a near miss stays
+  EXPECT_EQ(path_key("caf\xC3\xA9 \xE6\xB3\xA8"), "<caf\xC3\xA9 \xE6\xB3\xA8");  // UTF-8 as is
+  EXPECT_EQ(path_key(""), "<");
+}
+
+TEST(PrivacyScanner, PathKeyEscapesQuotesBackslashesAndControlCharacters) {
+  EXPECT_EQ(path_key("a\nb"), R"(<a\nb)");
+  EXPECT_EQ(path_key("q\"k"), R"(<q\"k)");
+  EXPECT_EQ(path_key("C:\\x"), R"(<C:\\x)");
+  EXPECT_EQ(path_key(std::string_view("\0\x01\x1f\t\r\b\f\x7f", 8)),
+            R"(<\u0000\u0001\u001f\t\r\b\f)"
+            "\x7f");  // DEL is no JSON control character
+  // An escaped newline next to a match: the match is redacted, the newline escaped.
+  EXPECT_EQ(path_key("bob@corp.io\n/home/alice"),
+            R"(<[REDACTED:email]\n/home/[REDACTED:user_path])");
+}
+
+TEST(PrivacyScanner, PathKeyReusesTheScannerBetweenSpans) {
+  // append_path_key keeps its spans apart from a caller's find_spans output.
+  std::vector<Span> mine = spans_of("alice@example.com");
+  ASSERT_EQ(mine.size(), 1u);
+  EXPECT_EQ(path_key("AKIAIOSFODNN7EXAMPLE"), "<[REDACTED:secret]");
+  EXPECT_EQ(mine, spans_of("alice@example.com"));
+}
+
+// The validator hands the pre-filter only keys that are not listed schema names,
+// because no listed name can hold a match.
+TEST(PrivacyScanner, NoListedSchemaNameHoldsAMatch) {
+  for (std::string_view name : {"session_id",
+                                "agent_id",
+                                "timestamp",
+                                "skill",
+                                "task",
+                                "outcome",
+                                "issues_encountered",
+                                "learnings",
+                                "community_resources_used",
+                                "environment",
+                                "duration_minutes",
+                                "name",
+                                "source_repo",
+                                "source_path",
+                                "source_version",
+                                "local_path",
+                                "description",
+                                "category",
+                                "tags",
+                                "success",
+                                "partial",
+                                "notes",
+                                "type",
+                                "resolved",
+                                "resolution",
+                                "time_spent_minutes",
+                                "id",
+                                "helpful",
+                                "os",
+                                "python",
+                                "cuda",
+                                "gpus",
+                                "memory",
+                                "other"}) {
+    EXPECT_TRUE(spans_of(name).empty()) << name;
+    EXPECT_FALSE(scanner().may_match(name)) << name;
+  }
+}
+
+// The validator leaves valid timestamps and enum values out of the scan: their check
+// admits only text that cannot hold a match.
+TEST(PrivacyScanner, NoEnumWordOrValidTimestampHoldsAMatch) {
+  for (std::string_view word : {"deployment",
+                                "training",
+                                "inference",
+                                "debugging",
+                                "configuration",
+                                "optimization",
+                                "integration",
+                                "testing",
+                                "documentation",
+                                "other",
+                                "error",
+                                "warning",
+                                "confusion",
+                                "performance",
+                                "post",
+                                "comment",
+                                "evolving_skill",
+                                "2025-02-01T14:30:00Z",
+                                "0000-02-29t23:59:60.123456789z",
+                                "9999-12-31T00:00:00+23:59",
+                                "2025-02-01T14:30:00-00:00"}) {
+    EXPECT_TRUE(spans_of(word).empty()) << word;
+    EXPECT_FALSE(scanner().may_match(word)) << word;
+  }
+}
+
+TEST(PrivacyScanner, SharedPatternsAreCompiledOnce) {
+  EXPECT_EQ(PrivacyScanner::shared_patterns(), PrivacyScanner::shared_patterns());
+  PrivacyScanner other(PrivacyScanner::shared_patterns());
+  std::vector<Span> spans;
+  other.find_spans("alice@example.com", spans);
+  EXPECT_EQ(spans.size(), 1u);
+}
+
 }  // namespace
 }  // namespace skillstream::processor

@@ -668,15 +668,37 @@ TEST_F(Validator, ValidatorIsReusableAcrossRecords) {
   }
 }
 
-TEST_F(Validator, CollectsEveryStringValueForThePrivacyPrefilter) {
+TEST_F(Validator, CollectsEveryStringValueAndUnlistedKeyForThePrivacyPrefilter) {
   Rec r;
-  r.extra = R"(,"environment":{"other":{"k":["a\u0040b"]}})";
+  r.extra = R"(,"environment":{"other":{"k\u0040x":["a\u0040b"]}},"custom":{"n":1})";
   std::string joined;
   const std::string json = r.str();
   ASSERT_TRUE(validator_.validate(json.data(), json.size(), &joined).clean());
-  EXPECT_NE(joined.find(std::string("a@b") + '\0'), std::string::npos);
   EXPECT_NE(joined.find(std::string("Deploy") + '\0'), std::string::npos);
-  EXPECT_EQ(joined.find("description"), std::string::npos);  // keys are not values
+  // Rules v2: keys other than listed names, unescaped, each before its value.
+  EXPECT_NE(joined.find(std::string("k@x") + '\0' + "a@b" + '\0'), std::string::npos);
+  EXPECT_NE(joined.find(std::string("custom") + '\0' + "n" + '\0'), std::string::npos);
+  // Listed names cannot hold a match: they are left out.
+  EXPECT_EQ(joined.find("description"), std::string::npos);
+  EXPECT_EQ(joined.find("other"), std::string::npos);
+  // So are values whose check admits no match: a valid timestamp, a listed enum word.
+  r.task = R"({"description":"Deploy","category":"deployment"})";
+  const std::string with_enum = r.str();
+  joined.clear();
+  ASSERT_TRUE(validator_.validate(with_enum.data(), with_enum.size(), &joined).clean());
+  EXPECT_EQ(joined.find("2025-02-01T14:30:00Z"), std::string::npos);
+  EXPECT_EQ(joined.find("deployment"), std::string::npos);
+  EXPECT_NE(joined.find("sess-2025-02-01-x7k9m"), std::string::npos);  // may hold a key id
+}
+
+TEST_F(Validator, KeysInPathsAreJsonEscaped) {
+  // A validator used alone has no scanner: keys in paths are escaped, not redacted.
+  Rec r;
+  r.extra = R"(,"environment":{"other":{"a\n\"b\\":1,"a\u000a\"b\\":2}})";
+  const Verdict v = check(r.str());
+  EXPECT_EQ(v.reason, Reason::duplicate_key);
+  EXPECT_EQ(v.path, R"(environment.other.a\n\"b\\)");
+  EXPECT_EQ(v.message, R"(environment.other.a\n\"b\\: the same key appears twice in one object)");
 }
 
 }  // namespace
