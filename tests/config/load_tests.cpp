@@ -3,11 +3,12 @@
 #include <unistd.h>
 
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
+
+#include "tests/support/files.h"
 
 namespace skillstream::config {
 namespace {
@@ -112,10 +113,7 @@ TEST(LoadSettings, SampleFileGivesExactlyTheDefaults) {
 }
 
 TEST(LoadSettings, SampleFileShowsEverySetting) {
-  std::ifstream in(sample_path());
-  std::stringstream text;
-  text << in.rdbuf();
-  const std::string sample = text.str();
+  const std::string sample = testing::read_file(sample_path());
   for (const auto& info : setting_catalog()) {
     std::string section = "[";
     section.append(info.section).append("]");
