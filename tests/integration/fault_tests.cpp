@@ -79,6 +79,8 @@ TEST(KafkaPipelineFaults, TransientProduceFetchAndCommitErrorsLoseNothing) {
   std::atomic<bool> stop{false};
   std::thread mover([&] {
     for (int round = 0; round < 3 && !stop; ++round) {
+      // The 700 ms between moves is the scenario (records flow between leader moves),
+      // not a wait for a condition.
       std::this_thread::sleep_for(std::chrono::milliseconds(700));
       for (const char* t : {"in", "clean", "dlq"}) {
         for (int p = 0; p < kParts; ++p) {
@@ -112,10 +114,13 @@ TEST(KafkaPipelineFaults, FailedAsyncCommitIsRetried) {
   s.stop_at_end = false;
   std::atomic<bool> stop{false};
   std::thread stopper([&] {
+    // Stop once every record is delivered and the failed commits were sent again (the
+    // offsets reached the end), or at the deadline: the check after the run decides.
     (void)testing::wait_for(
         [&] { return c.outputs_written() >= static_cast<std::int64_t>(in.size()); },
         std::chrono::seconds(60));
-    std::this_thread::sleep_for(std::chrono::seconds(6));  // commits every 500 ms
+    (void)testing::wait_for([&] { return c.committed("fault-group") == c.input_high_watermarks(); },
+                            std::chrono::seconds(30));
     stop = true;
   });
   auto r = testing::run_pipeline(s, stop);
