@@ -343,9 +343,12 @@ def load_records(ctx, n, seed):
 
 
 def write_config(ctx, session_ms):
+    """The instances' config file; HTTP on a free port each, since two instances run
+    side by side and a port in use stops `run` at start."""
     ctx.config = os.path.join(ctx.work, "skillstream.toml")
     with open(ctx.config, "w") as f:
-        f.write(f'[kafka]\nbrokers = "{ctx.bootstrap}"\n[kafka.consumer]\n'
+        f.write(f'[http]\naddr = "127.0.0.1:0"\n'
+                f'[kafka]\nbrokers = "{ctx.bootstrap}"\n[kafka.consumer]\n'
                 f'"session.timeout.ms" = "{session_ms}"\n"heartbeat.interval.ms" = "500"\n'
                 f'"fetch.wait.max.ms" = "10"\n' +
                 (f'"debug" = "{ctx.debug}"\n' if ctx.debug else "") +
