@@ -1,14 +1,16 @@
 // /metrics, /healthz and /readyz of an in-process pipeline on the embedded broker:
-// the counters against what was sent, readiness around assignment and shutdown, and
-// two instances with port 0 on one machine.
+// the counters against what was sent, readiness around assignment, a rebalance and
+// shutdown, and two instances with port 0 on one machine.
 #include <httplib.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -165,6 +167,42 @@ TEST(Observability, TwoInstancesWithPortZeroGetOwnPortsAndBothTurnReady) {
   EXPECT_TRUE(testing::wait_for(both_ready, std::chrono::seconds(20)));
   EXPECT_EQ(get(p1, "/healthz").status, 200);
   EXPECT_EQ(get(p2, "/healthz").status, 200);
+}
+
+// Readiness during a rebalance: A is ready; B joins the group; while the group
+// rebalances, A's /readyz answers 503, and 200 again once both are settled.
+TEST(Observability, ReadinessDropsWhileTheGroupRebalances) {
+  const Cluster c({.input_partitions = 4, .clean_partitions = 2, .dlq_partitions = 2});
+  // The embedded broker waits session.timeout.ms - 1000 ms for the members on each
+  // rebalance round: with 6 s, the rounds of a join last seconds, so probes 20 ms
+  // apart cannot miss them (and a slow machine only makes them longer).
+  config::Settings settings = obs_settings(c, "obs-a");
+  settings.consumer_properties = testing::group_properties(6000);
+  RunningPipeline a(settings);
+  const std::uint16_t pa = a.http_port();
+  ASSERT_NE(pa, 0);
+  ASSERT_TRUE(
+      testing::wait_for([&] { return get(pa, "/readyz").status == 200; }, std::chrono::seconds(30)))
+      << "A not ready after its assignment";
+  const double rebalances_before =
+      require(get(pa, "/metrics").body, "skillstream_rebalances_total");
+
+  settings.instance_id = "obs-b";
+  RunningPipeline b(settings);
+  const std::uint16_t pb = b.http_port();
+  ASSERT_NE(pb, 0);
+  // From B's start until both answer 200: every answer of A, in order.
+  std::vector<int> a_answers;
+  auto settled = [&] {
+    a_answers.push_back(get(pa, "/readyz").status);
+    return a_answers.back() == 200 && get(pb, "/readyz").status == 200;
+  };
+  ASSERT_TRUE(testing::wait_for(settled, std::chrono::seconds(60)))
+      << "the group did not settle with both members ready";
+  EXPECT_NE(std::find(a_answers.begin(), a_answers.end(), 503), a_answers.end())
+      << "A stayed ready through the rebalance (" << a_answers.size() << " probes)";
+  EXPECT_EQ(get(pa, "/readyz").status, 200);
+  EXPECT_GT(require(get(pa, "/metrics").body, "skillstream_rebalances_total"), rebalances_before);
 }
 
 }  // namespace
