@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -94,6 +95,18 @@ struct Child {
 using testing::read_file;
 using testing::total;
 
+// Partitions an instance holds, from its log: "assigned N partition(s)" minus
+// "revoked N ..." and "lost N ...".
+int held_partitions(const std::string& log) {
+  static const std::regex line(R"((assigned|revoked|lost) (\d+) partition)");
+  int held = 0;
+  for (std::sregex_iterator it(log.begin(), log.end(), line), end; it != end; ++it) {
+    const int n = std::stoi((*it)[2]);
+    held += (*it)[1] == "assigned" ? n : -n;
+  }
+  return held;
+}
+
 // The binary's default topic names: `run` needs no topic flags, as a user runs it.
 testing::Topics default_topics(int input, int clean, int dlq) {
   return {.input = "sessions.raw",
@@ -116,11 +129,14 @@ TEST(SkillstreamProcess, TwoInstancesSplitPartitionsAndSurviveSigkillOfOne) {
   Child b = Child::spawn(
       {SKILLSTREAM_BINARY, "run", "--config", config, "--instance-id", "B", "--workers", "1"},
       dir + "/b.log");
-  // Both members own partitions once the cooperative rebalance settles.
+  // Both members own partitions once the cooperative rebalance settles. (Any
+  // "assigned" line was not enough: a member's first one can be "assigned 0", and the
+  // other then read the whole input before the split.)
   ASSERT_TRUE(testing::wait_for(
       [&] {
-        return read_file(dir + "/a.log").find("assigned") != std::string::npos &&
-               read_file(dir + "/b.log").find("assigned") != std::string::npos;
+        const int a_held = held_partitions(read_file(dir + "/a.log"));
+        const int b_held = held_partitions(read_file(dir + "/b.log"));
+        return a_held > 0 && b_held > 0 && a_held + b_held == kParts;
       },
       std::chrono::seconds(30)))
       << read_file(dir + "/a.log") << read_file(dir + "/b.log");
