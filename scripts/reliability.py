@@ -128,7 +128,7 @@ class Instance:
                 return True
             if self.p.poll() is not None:
                 return False
-            time.sleep(0.05)
+            time.sleep(0.05)  # the poll interval
         return False
 
     def kill(self, sig=signal.SIGKILL):
@@ -168,7 +168,7 @@ class CommitWatcher(threading.Thread):
             offs = self.snapshot(1.0)
             if offs is not None:
                 self.samples.append((time.monotonic(), sum(offs), offs))
-            time.sleep(0.2)
+            time.sleep(0.2)  # the sampling interval of the measurement
 
     def recovery(self, t_end):
         """Seconds from t_end to the next increase of the committed sum; None if none."""
@@ -211,7 +211,7 @@ class PacedProducer(threading.Thread):
             if self.rate:
                 ahead = i / self.rate - (time.monotonic() - start)
                 if ahead > 0.02:
-                    time.sleep(ahead)
+                    time.sleep(ahead)  # the scenario: records are paced at `rate`
             part = v[1] if isinstance(v, tuple) else i % self.partitions
             value = v[0] if isinstance(v, tuple) else v
             key = v[2] if isinstance(v, tuple) and len(v) > 2 else None
@@ -343,9 +343,12 @@ def load_records(ctx, n, seed):
 
 
 def write_config(ctx, session_ms):
+    """The instances' config file; HTTP on a free port each, since two instances run
+    side by side and a port in use stops `run` at start."""
     ctx.config = os.path.join(ctx.work, "skillstream.toml")
     with open(ctx.config, "w") as f:
-        f.write(f'[kafka]\nbrokers = "{ctx.bootstrap}"\n[kafka.consumer]\n'
+        f.write(f'[http]\naddr = "127.0.0.1:0"\n'
+                f'[kafka]\nbrokers = "{ctx.bootstrap}"\n[kafka.consumer]\n'
                 f'"session.timeout.ms" = "{session_ms}"\n"heartbeat.interval.ms" = "500"\n'
                 f'"fetch.wait.max.ms" = "10"\n' +
                 (f'"debug" = "{ctx.debug}"\n' if ctx.debug else "") +
@@ -363,8 +366,67 @@ def wait_caught_up(ctx, watcher, timeout=120):
         offs = watcher.snapshot(2.0)
         if offs is not None and all(o >= t for o, t in zip(offs, target)):
             return True
-        time.sleep(0.5)
+        time.sleep(0.5)  # the poll interval
     return False
+
+
+def wait_until(cond, timeout, what, ctx=None, poll=0.2):
+    """Polls cond() until it holds; raises naming `what` after `timeout` seconds (or at
+    once if the broker process died)."""
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if ctx is not None:
+            ctx.broker.check()
+        if time.monotonic() >= deadline:
+            raise RuntimeError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(poll)  # the poll interval
+
+
+def flowing(ctx):
+    """True once skillstream has written records to the clean topic."""
+    return hw_sum(ctx.bootstrap, CLEAN, ctx.partitions) > 0
+
+
+def owned_partitions(inst):
+    """Partitions an instance holds, from its log's assigned/revoked/lost lines."""
+    held = 0
+    for m in re.finditer(r"\b(assigned|revoked|lost) (\d+) partition", inst.text()):
+        held += int(m.group(2)) if m.group(1) == "assigned" else -int(m.group(2))
+    return held
+
+
+def start_run(ctx, values, duration, name="A", extra=()):
+    """The start of a run: the commit watcher, instance `name` with its partitions, and
+    `values` produced over `duration` seconds. Returns (watcher, instance, producer)."""
+    watcher = CommitWatcher(ctx.bootstrap, RAW, ctx.partitions)
+    inst = Instance(ctx, name, extra)
+    if not inst.wait_log("assigned", 60):
+        raise RuntimeError(f"{name} never got partitions:\n" + inst.text()[-2000:])
+    watcher.start()
+    prod = PacedProducer(ctx.bootstrap, RAW, ctx.partitions, values, len(values) / duration)
+    prod.start()
+    return watcher, inst, prod
+
+
+class RunEnd:
+    """The end of a run: input all sent, the group caught up, `inst` stopped with SIGTERM,
+    and every input offset looked up in the outputs (verify)."""
+
+    def __init__(self, ctx, args, watcher, inst, prod):
+        prod.join()
+        self.caught_up = wait_caught_up(ctx, watcher, 60 if args.short else 120)
+        inst.kill(signal.SIGTERM)
+        self.rc = inst.wait(60)
+        self.stuck = uncommitted(ctx, watcher)
+        watcher.close()
+        self.sent, self.lost, self.dup, self.counts = verify(ctx)
+
+    def row(self, faults, recovery, ok, notes):
+        """The scenario's result row; `ok` is the scenario's own verdict, on top of
+        nothing lost, exit 0 and nothing left uncommitted."""
+        return dict(sent=self.sent, faults=faults, lost=len(self.lost), dup=self.dup,
+                    recovery=recovery, ok=ok and not self.lost and self.rc == 0 and
+                    self.stuck == 0, notes=notes, lost_sample=self.lost[:5])
 
 
 def uncommitted(ctx, watcher):
@@ -411,6 +473,20 @@ def teardown(ctx):
     ctx.broker.stop()
 
 
+def scenario(name, brokers, partitions, **setup_kw):
+    """A scenario body `f(args, rng, ctx)` run between setup() and teardown(), with
+    partitions[0] input partitions in the short form and partitions[1] in the full one."""
+    def wrap(body):
+        def run(args, rng):
+            ctx = setup(args, name, brokers, partitions[0 if args.short else 1], **setup_kw)
+            try:
+                return body(args, rng, ctx)
+            finally:
+                teardown(ctx)
+        return run
+    return wrap
+
+
 def fmt_recovery(values):
     vals = [v for v in values if v is not None]
     if not vals:
@@ -420,238 +496,184 @@ def fmt_recovery(values):
 
 # ---- scenarios ----------------------------------------------------------------------
 
-def scenario_faults(args, rng):
+@scenario("faults", brokers=3, partitions=(16, 64), session_ms=6000)
+def scenario_faults(args, rng, ctx):
     n = args.records
-    parts = 16 if args.short else 64
-    ctx = setup(args, "faults", 3, parts, session_ms=6000)
-    try:
-        values = load_records(ctx, n, args.seed)
-        b = ctx.broker
-        hold = 2.0 if args.short else 4.0
-        # (label, apply commands, revert commands)
-        steps = [
-            ("latency 300 ms on every broker", [f"rtt {i} 300" for i in (1, 2, 3)],
-             [f"rtt {i} 0" for i in (1, 2, 3)]),
-            ("broker 2 down", ["down 2"], ["up 2"]),
-            ("Produce errors", [f"errors {API['Produce']} 30 {ERR['NOT_LEADER_FOR_PARTITION']}",
-                                f"errors {API['Produce']} 10 {ERR['REQUEST_TIMED_OUT']}",
-                                f"errors {API['Produce']} 10 {ERR['NOT_ENOUGH_REPLICAS']}"], []),
-            ("Fetch errors", [f"errors {API['Fetch']} 20 {ERR['NOT_LEADER_FOR_PARTITION']}",
-                              f"errors {API['Fetch']} 10 {ERR['REQUEST_TIMED_OUT']}",
-                              f"errors {API['Fetch']} 5 {ERR['UNKNOWN_TOPIC_OR_PART']}"], []),
-            ("leaders move", [f"leader {t} {p} {(p + rng.randint(1, 2)) % 3 + 1}"
-                              for t in (RAW, CLEAN, DLQ) for p in range(parts)], []),
-            ("OffsetCommit errors",
-             [f"errors {API['OffsetCommit']} 10 {ERR['COORDINATOR_NOT_AVAILABLE']}",
-              f"errors {API['OffsetCommit']} 10 {ERR['NOT_COORDINATOR']}",
-              f"errors {API['OffsetCommit']} 5 {ERR['REQUEST_TIMED_OUT']}"], []),
-            ("group errors (Heartbeat, JoinGroup, SyncGroup)",
-             [f"errors {API['Heartbeat']} 3 {ERR['REBALANCE_IN_PROGRESS']}",
-              f"errors {API['JoinGroup']} 3 {ERR['COORDINATOR_LOAD_IN_PROGRESS']}",
-              f"errors {API['SyncGroup']} 2 {ERR['REBALANCE_IN_PROGRESS']}"], []),
-            ("broker 1 down", ["down 1"], ["up 1"]),
-            ("broker 3 down + 500 ms on broker 2", ["down 3", "rtt 2 500"], ["up 3", "rtt 2 0"]),
-        ]
-        if args.fault_steps:  # a subset, to bisect a failure
-            steps = [steps[int(i)] for i in args.fault_steps.split(",")]
-        duration = len(steps) * (hold + 1.5) + 4
-        watcher = CommitWatcher(ctx.bootstrap, RAW, parts)
-        a = Instance(ctx, "A")
-        if not a.wait_log("assigned", 60):
-            raise RuntimeError("A never got partitions:\n" + a.text()[-2000:])
-        watcher.start()
-        prod = PacedProducer(ctx.bootstrap, RAW, parts, values, len(values) / duration)
-        prod.start()
-        time.sleep(2)
-        recov, injected = [], 0
-        for label, apply, revert in steps:
-            for c in apply:
-                b.cmd(c)
-            injected += len(apply)
-            time.sleep(hold)
-            for c in revert:
-                b.cmd(c)
-            t_end = time.monotonic()
-            log(f"faults: {label} ({len(apply)} command(s)) done")
-            time.sleep(1.5)
-            recov.append((label, t_end))
-        prod.join()
-        caught_up = wait_caught_up(ctx, watcher, 60 if args.short else 120)
-        a.kill(signal.SIGTERM)
-        rc = a.wait(60)
-        stuck = uncommitted(ctx, watcher)
-        watcher.close()
-        sent, lost, dup, _ = verify(ctx)
-        recoveries = [watcher.recovery(t) for _, t in recov]
-        retries = re.findall(r"retries=(\d+)", a.text())
-        notes = (f"exit {rc}; {prod.failed} input produce failures; skillstream retries "
-                 f"{retries[-1] if retries else '?'}; delivered but never committed after a "
-                 f"clean stop: {stuck}" + ("" if caught_up else " (commits stalled)"))
-        return dict(sent=sent, faults=f"{len(steps)} faults / {injected} cmds", lost=len(lost),
-                    dup=dup, recovery=fmt_recovery(recoveries),
-                    ok=not lost and rc == 0 and stuck == 0,
-                    notes=notes, lost_sample=lost[:5])
-    finally:
-        teardown(ctx)
+    parts = ctx.partitions
+    values = load_records(ctx, n, args.seed)
+    b = ctx.broker
+    hold = 2.0 if args.short else 4.0
+    # (label, apply commands, revert commands)
+    steps = [
+        ("latency 300 ms on every broker", [f"rtt {i} 300" for i in (1, 2, 3)],
+         [f"rtt {i} 0" for i in (1, 2, 3)]),
+        ("broker 2 down", ["down 2"], ["up 2"]),
+        ("Produce errors", [f"errors {API['Produce']} 30 {ERR['NOT_LEADER_FOR_PARTITION']}",
+                            f"errors {API['Produce']} 10 {ERR['REQUEST_TIMED_OUT']}",
+                            f"errors {API['Produce']} 10 {ERR['NOT_ENOUGH_REPLICAS']}"], []),
+        ("Fetch errors", [f"errors {API['Fetch']} 20 {ERR['NOT_LEADER_FOR_PARTITION']}",
+                          f"errors {API['Fetch']} 10 {ERR['REQUEST_TIMED_OUT']}",
+                          f"errors {API['Fetch']} 5 {ERR['UNKNOWN_TOPIC_OR_PART']}"], []),
+        ("leaders move", [f"leader {t} {p} {(p + rng.randint(1, 2)) % 3 + 1}"
+                          for t in (RAW, CLEAN, DLQ) for p in range(parts)], []),
+        ("OffsetCommit errors",
+         [f"errors {API['OffsetCommit']} 10 {ERR['COORDINATOR_NOT_AVAILABLE']}",
+          f"errors {API['OffsetCommit']} 10 {ERR['NOT_COORDINATOR']}",
+          f"errors {API['OffsetCommit']} 5 {ERR['REQUEST_TIMED_OUT']}"], []),
+        ("group errors (Heartbeat, JoinGroup, SyncGroup)",
+         [f"errors {API['Heartbeat']} 3 {ERR['REBALANCE_IN_PROGRESS']}",
+          f"errors {API['JoinGroup']} 3 {ERR['COORDINATOR_LOAD_IN_PROGRESS']}",
+          f"errors {API['SyncGroup']} 2 {ERR['REBALANCE_IN_PROGRESS']}"], []),
+        ("broker 1 down", ["down 1"], ["up 1"]),
+        ("broker 3 down + 500 ms on broker 2", ["down 3", "rtt 2 500"], ["up 3", "rtt 2 0"]),
+    ]
+    if args.fault_steps:  # a subset, to bisect a failure
+        steps = [steps[int(i)] for i in args.fault_steps.split(",")]
+    duration = len(steps) * (hold + 1.5) + 4
+    watcher, a, prod = start_run(ctx, values, duration)
+    wait_until(lambda: flowing(ctx), 30, "the first records in the clean topic", ctx)
+    recov, injected = [], 0
+    for label, apply, revert in steps:
+        for c in apply:
+            b.cmd(c)
+        injected += len(apply)
+        time.sleep(hold)  # the scenario: the fault lasts `hold` seconds
+        for c in revert:
+            b.cmd(c)
+        t_end = time.monotonic()
+        log(f"faults: {label} ({len(apply)} command(s)) done")
+        time.sleep(1.5)  # the scenario: records flow without a fault before the next
+        recov.append((label, t_end))
+    end = RunEnd(ctx, args, watcher, a, prod)
+    recoveries = [watcher.recovery(t) for _, t in recov]
+    retries = re.findall(r"retries=(\d+)", a.text())
+    notes = (f"exit {end.rc}; {prod.failed} input produce failures; skillstream retries "
+             f"{retries[-1] if retries else '?'}; delivered but never committed after a "
+             f"clean stop: {end.stuck}" + ("" if end.caught_up else " (commits stalled)"))
+    return end.row(f"{len(steps)} faults / {injected} cmds", fmt_recovery(recoveries), True,
+                   notes)
 
 
-def scenario_crash(args, rng):
+@scenario("crash", brokers=1, partitions=(16, 64))
+def scenario_crash(args, rng, ctx):
     n = args.records
-    parts = 16 if args.short else 64
     kills = 3 if args.short else 8
-    ctx = setup(args, "crash", 1, parts)
-    try:
-        values = load_records(ctx, n, args.seed + 1)
-        gap = 5.0  # at least a session timeout between kills, so each restart takes over
-        duration = max(kills * (gap + 2) + 6, 15)
-        watcher = CommitWatcher(ctx.bootstrap, RAW, parts)
-        inst = Instance(ctx, "A0")
-        if not inst.wait_log("assigned", 60):
-            raise RuntimeError("A0 never got partitions")
-        watcher.start()
-        prod = PacedProducer(ctx.bootstrap, RAW, parts, values, len(values) / duration)
-        prod.start()
-        t0 = time.monotonic()
-        windows, restarts, max_window = [], [], 0
-        for k in range(kills):
-            # A random point in this slot of the run.
-            slot = (duration - 4) / kills
-            at = t0 + 2 + k * slot + rng.uniform(0.3, max(slot - gap, 0.5))
-            time.sleep(max(at - time.monotonic(), gap if k else 0))
-            committed = watcher.snapshot(2.0)
-            inst.kill(signal.SIGKILL)
-            inst.wait(10)
-            hw = [hi for _, hi in watermarks(ctx.bootstrap, RAW, parts)]
-            windows.append((committed, hw))
-            max_window = max(max_window, sum(hw) - sum(committed))
-            inst = Instance(ctx, f"A{k + 1}")
-            restarts.append(time.monotonic())
-            log(f"crash: SIGKILL {k + 1}/{kills} (uncommitted window <= "
-                f"{sum(hw) - sum(committed)} records), restarted")
-        prod.join()
-        caught_up = wait_caught_up(ctx, watcher, 60 if args.short else 120)
-        inst.kill(signal.SIGTERM)
-        rc = inst.wait(60)
-        stuck = uncommitted(ctx, watcher)
-        watcher.close()
-        sent, lost, dup, counts = verify(ctx)
-        # A duplicate must lie in the window [committed, high watermark) of some kill.
-        outside = 0
-        for (p, o), c in counts.items():
-            if c > 1 and not any(cm[p] <= o < hw[p] for cm, hw in windows):
-                outside += 1
-        recoveries = [watcher.recovery(t) for t in restarts]
-        return dict(sent=sent, faults=f"{kills} SIGKILL", lost=len(lost), dup=dup,
-                    recovery=fmt_recovery(recoveries),
-                    ok=not lost and outside == 0 and rc == 0 and stuck == 0,
-                    notes=f"duplicates outside the uncommitted window: {outside}; largest "
-                          f"window {max_window} records; final exit {rc}; delivered but "
-                          f"never committed after a clean stop: {stuck}",
-                    lost_sample=lost[:5])
-    finally:
-        teardown(ctx)
-
-
-def scenario_rebalance_kill(args, rng):
-    n = args.records
-    parts = 16 if args.short else 64
-    ctx = setup(args, "rebalance-kill", 1, parts)
-    try:
-        values = load_records(ctx, n, args.seed + 2)
-        duration = 20 if args.short else 40
-        watcher = CommitWatcher(ctx.bootstrap, RAW, parts)
-        a = Instance(ctx, "A")
-        if not a.wait_log("assigned", 60):
-            raise RuntimeError("A never got partitions")
-        watcher.start()
-        prod = PacedProducer(ctx.bootstrap, RAW, parts, values, len(values) / duration)
-        prod.start()
-        time.sleep(3)
-        restarts, during = [], []
-        # Round 1: B joins; A is killed while the cooperative rebalance runs.
-        b = Instance(ctx, "B")
-        time.sleep(rng.uniform(0.4, 1.2))
-        during.append("assigned" not in b.text())
-        a.kill()
-        a.wait(10)
-        log(f"rebalance-kill: A killed while B joined (B not yet assigned: {during[-1]})")
-        time.sleep(6)
-        # Round 2: A comes back; B is killed during that rebalance.
-        a2 = Instance(ctx, "A2")
+    parts = ctx.partitions
+    values = load_records(ctx, n, args.seed + 1)
+    gap = 5.0  # at least a session timeout between kills, so each restart takes over
+    duration = max(kills * (gap + 2) + 6, 15)
+    watcher, inst, prod = start_run(ctx, values, duration, "A0")
+    t0 = time.monotonic()
+    windows, restarts, max_window = [], [], 0
+    for k in range(kills):
+        # A random point in this slot of the run.
+        slot = (duration - 4) / kills
+        at = t0 + 2 + k * slot + rng.uniform(0.3, max(slot - gap, 0.5))
+        # The scenario: the kill lands at a random time (and a gap after the last).
+        time.sleep(max(at - time.monotonic(), gap if k else 0))
+        committed = watcher.snapshot(2.0)
+        inst.kill(signal.SIGKILL)
+        inst.wait(10)
+        hw = [hi for _, hi in watermarks(ctx.bootstrap, RAW, parts)]
+        windows.append((committed, hw))
+        max_window = max(max_window, sum(hw) - sum(committed))
+        inst = Instance(ctx, f"A{k + 1}")
         restarts.append(time.monotonic())
-        time.sleep(rng.uniform(0.4, 1.2))
-        during.append("assigned" not in a2.text())
-        b.kill()
-        b.wait(10)
-        log(f"rebalance-kill: B killed while A2 joined (A2 not yet assigned: {during[-1]})")
-        restarts.append(time.monotonic())
-        prod.join()
-        caught_up = wait_caught_up(ctx, watcher, 60 if args.short else 120)
-        a2.kill(signal.SIGTERM)
-        rc = a2.wait(60)
-        stuck = uncommitted(ctx, watcher)
-        watcher.close()
-        sent, lost, dup, _ = verify(ctx)
-        return dict(sent=sent, faults="2 SIGKILL in rebalance", lost=len(lost), dup=dup,
-                    recovery=fmt_recovery([watcher.recovery(t) for t in restarts]),
-                    ok=not lost and rc == 0 and stuck == 0,
-                    notes=f"kill landed before the joiner's assignment: {during}; final exit "
-                          f"{rc}; delivered but never committed after a clean stop: {stuck}",
-                    lost_sample=lost[:5])
-    finally:
-        teardown(ctx)
+        log(f"crash: SIGKILL {k + 1}/{kills} (uncommitted window <= "
+            f"{sum(hw) - sum(committed)} records), restarted")
+    end = RunEnd(ctx, args, watcher, inst, prod)
+    # A duplicate must lie in the window [committed, high watermark) of some kill.
+    outside = 0
+    for (p, o), c in end.counts.items():
+        if c > 1 and not any(cm[p] <= o < hw[p] for cm, hw in windows):
+            outside += 1
+    recoveries = [watcher.recovery(t) for t in restarts]
+    return end.row(f"{kills} SIGKILL", fmt_recovery(recoveries), outside == 0,
+                   f"duplicates outside the uncommitted window: {outside}; largest "
+                   f"window {max_window} records; final exit {end.rc}; delivered but "
+                   f"never committed after a clean stop: {end.stuck}")
 
 
-def scenario_sigterm_outage(args, rng):
+def kill_while_joining(ctx, rng, victim, joiner):
+    """Starts instance `joiner` and SIGKILLs `victim` 0.4-1.2 s later, while the
+    cooperative rebalance runs. Returns the joiner and whether the kill landed before
+    the joiner's assignment (its log)."""
+    j = Instance(ctx, joiner)
+    time.sleep(rng.uniform(0.4, 1.2))  # the scenario: the kill lands in the rebalance
+    before = "assigned" not in j.text()
+    victim.kill()
+    victim.wait(10)
+    log(f"rebalance-kill: {victim.name} killed while {joiner} joined ({joiner} not yet "
+        f"assigned: {before})")
+    return j, before
+
+
+@scenario("rebalance-kill", brokers=1, partitions=(16, 64))
+def scenario_rebalance_kill(args, rng, ctx):
     n = args.records
-    parts = 16 if args.short else 64
-    ctx = setup(args, "sigterm-outage", 3, parts)
-    try:
-        b = ctx.broker
-        # Coordinator on broker 1, input on broker 2, outputs on broker 3: taking broker
-        # 3 down blocks deliveries while commits still reach the coordinator.
-        b.cmd(f"coordinator group {GROUP} 1")
-        for p in range(parts):
-            b.cmd(f"leader {RAW} {p} 2")
-            b.cmd(f"leader {CLEAN} {p} 3")
-            b.cmd(f"leader {DLQ} {p} 3")
-        values = load_records(ctx, n, args.seed + 3)
-        duration = 10 if args.short else 30
-        bound_ms = 5000
-        watcher = CommitWatcher(ctx.bootstrap, RAW, parts)
-        a = Instance(ctx, "A", ["--shutdown-timeout-ms", str(bound_ms)])
-        if not a.wait_log("assigned", 60):
-            raise RuntimeError("A never got partitions")
-        watcher.start()
-        prod = PacedProducer(ctx.bootstrap, RAW, parts, values, len(values) / duration)
-        prod.start()
-        time.sleep(duration / 3)
-        b.cmd("down 3")
-        time.sleep(2)
-        t_sig = time.monotonic()
-        a.kill(signal.SIGTERM)
-        rc = a.wait(bound_ms / 1000 + 30)
-        exit_s = time.monotonic() - t_sig
-        committed = watcher.snapshot(5.0)
-        b.cmd("up 3")
-        t_up = time.monotonic()
-        # Nothing committed that was not delivered: every offset below the committed
-        # one is in the outputs.
-        counts, _, _ = read_outputs(ctx.bootstrap, [CLEAN, DLQ], parts)
-        bad = sum(1 for p in range(parts) for o in range(committed[p]) if (p, o) not in counts)
-        prod.join()
-        again = Instance(ctx, "A-restart", ["--stop-at-end"])
-        rc2 = again.wait(300)
-        watcher.close()
-        sent, lost, dup, _ = verify(ctx)
-        ok = (not lost and rc == 3 and exit_s <= bound_ms / 1000 + 5 and bad == 0 and rc2 == 0)
-        return dict(sent=sent, faults="outage + SIGTERM", lost=len(lost), dup=dup,
-                    recovery=fmt_recovery([watcher.recovery(t_up)]), ok=ok,
-                    notes=f"exit {rc} after {exit_s:.1f} s (bound {bound_ms / 1000:.0f} s); "
-                          f"committed-but-undelivered {bad}; restart exit {rc2}",
-                    lost_sample=lost[:5])
-    finally:
-        teardown(ctx)
+    parts = ctx.partitions
+    values = load_records(ctx, n, args.seed + 2)
+    duration = 20 if args.short else 40
+    watcher, a, prod = start_run(ctx, values, duration)
+    wait_until(lambda: flowing(ctx), 30, "the first records in the clean topic", ctx)
+    # Round 1: B joins; A is killed while the cooperative rebalance runs.
+    b, before_b = kill_while_joining(ctx, rng, a, "B")
+    # A's session times out and the group hands all partitions to B.
+    wait_until(lambda: owned_partitions(b) == parts, 60, "B to own every partition", ctx)
+    # Round 2: A comes back; B is killed during that rebalance.
+    a2, before_a2 = kill_while_joining(ctx, rng, b, "A2")
+    restarts = [a2.started, time.monotonic()]
+    during = [before_b, before_a2]
+    end = RunEnd(ctx, args, watcher, a2, prod)
+    return end.row("2 SIGKILL in rebalance",
+                   fmt_recovery([watcher.recovery(t) for t in restarts]), True,
+                   f"kill landed before the joiner's assignment: {during}; final exit "
+                   f"{end.rc}; delivered but never committed after a clean stop: {end.stuck}")
+
+
+@scenario("sigterm-outage", brokers=3, partitions=(16, 64))
+def scenario_sigterm_outage(args, rng, ctx):
+    n = args.records
+    parts = ctx.partitions
+    b = ctx.broker
+    # Coordinator on broker 1, input on broker 2, outputs on broker 3: taking broker
+    # 3 down blocks deliveries while commits still reach the coordinator.
+    b.cmd(f"coordinator group {GROUP} 1")
+    for p in range(parts):
+        b.cmd(f"leader {RAW} {p} 2")
+        b.cmd(f"leader {CLEAN} {p} 3")
+        b.cmd(f"leader {DLQ} {p} 3")
+    values = load_records(ctx, n, args.seed + 3)
+    duration = 10 if args.short else 30
+    bound_ms = 5000
+    watcher, a, prod = start_run(ctx, values, duration,
+                                 extra=["--shutdown-timeout-ms", str(bound_ms)])
+    wait_until(lambda: prod.produced >= len(values) // 3, duration + 30,
+               "a third of the input to be sent", ctx)
+    b.cmd("down 3")
+    time.sleep(2)  # the scenario: the outage lasts 2 s before SIGTERM
+    t_sig = time.monotonic()
+    a.kill(signal.SIGTERM)
+    rc = a.wait(bound_ms / 1000 + 30)
+    exit_s = time.monotonic() - t_sig
+    committed = watcher.snapshot(5.0)
+    b.cmd("up 3")
+    t_up = time.monotonic()
+    # Nothing committed that was not delivered: every offset below the committed
+    # one is in the outputs.
+    counts, _, _ = read_outputs(ctx.bootstrap, [CLEAN, DLQ], parts)
+    bad = sum(1 for p in range(parts) for o in range(committed[p]) if (p, o) not in counts)
+    prod.join()
+    again = Instance(ctx, "A-restart", ["--stop-at-end"])
+    rc2 = again.wait(300)
+    watcher.close()
+    sent, lost, dup, _ = verify(ctx)
+    ok = (not lost and rc == 3 and exit_s <= bound_ms / 1000 + 5 and bad == 0 and rc2 == 0)
+    return dict(sent=sent, faults="outage + SIGTERM", lost=len(lost), dup=dup,
+                recovery=fmt_recovery([watcher.recovery(t_up)]), ok=ok,
+                notes=f"exit {rc} after {exit_s:.1f} s (bound {bound_ms / 1000:.0f} s); "
+                      f"committed-but-undelivered {bad}; restart exit {rc2}",
+                lost_sample=lost[:5])
 
 
 def hostile_values(n, rng):
@@ -734,77 +756,75 @@ def run_timed(argv, log_path):
     return rc, wall, rss
 
 
-def scenario_hostile(args, rng):
+# ~1.2 MB per partition: far below the mock's 5 MiB.
+@scenario("hostile", brokers=1, partitions=(32, 256),
+          topics=["hostile.raw", "hostile.clean", "hostile.dlq", "normal.raw", "normal.clean",
+                  "normal.dlq"])
+def scenario_hostile(args, rng, ctx):
     n = args.records
-    parts = 32 if args.short else 256  # ~1.2 MB per partition: far below 5 MiB
-    topics = ["hostile.raw", "hostile.clean", "hostile.dlq", "normal.raw", "normal.clean",
-              "normal.dlq"]
-    ctx = setup(args, "hostile", 1, parts, topics=topics)
-    try:
-        hostile = hostile_values(n, rng)
-        # The tags record: valid except one field; compute its reason with the binary.
-        normal = load_records(ctx, n, args.seed + 4)
-        # Spread the specials: partition j for special j, round robin for the rest.
-        # Keyed: the DLQ keeps the input key, so murmur2 spreads the rejects over the
-        # partitions (null keys go to one sticky partition per burst, and a burst of
-        # 100 KB records would overflow the mock's 5 MiB per partition).
-        vals = [(v, p if p is not None else (i * 7 + 11) % parts, b"h%d" % i)
-                for i, (v, p, _, _) in enumerate(hostile)]
-        log(f"hostile: preloading {len(vals)} hostile and {len(normal)} normal records")
-        ph = PacedProducer(ctx.bootstrap, "hostile.raw", parts, vals, 0)
-        pn = PacedProducer(ctx.bootstrap, "normal.raw", parts, normal, 0)
-        ph.start()
-        pn.start()
-        ph.join()
-        pn.join()
-        in_bytes_h = sum(len(v or b"") for v, _, _, _ in hostile)
-        in_bytes_n = sum(len(v) for v in normal)
-        common = [ctx.binary, "run", "--config", ctx.config, "--stop-at-end", "--workers",
-                  str(ctx.workers), "--log-level", "warn"]
-        res = {}
-        for kind in ("normal", "hostile"):
-            argv = common + ["--input-topic", f"{kind}.raw", "--clean-topic", f"{kind}.clean",
-                             "--dlq-topic", f"{kind}.dlq", "--group", kind, "--instance-id",
-                             kind]
-            res[kind] = run_timed(argv, os.path.join(ctx.work, f"{kind}.log"))
-            log(f"hostile: {kind} run exit {res[kind][0]}, {res[kind][1]:.1f} s, "
-                f"peak RSS {res[kind][2]:.0f} MiB")
-        counts, reasons, dropped = read_outputs(ctx.bootstrap, ["hostile.clean", "hostile.dlq"],
-                                                parts, want_reason=True)
-        if dropped:
-            raise RuntimeError(f"{dropped} hostile outputs dropped by retention")
-        raw_lo = sum(lo for lo, _ in watermarks(ctx.bootstrap, "hostile.raw", parts))
-        if raw_lo:
-            raise RuntimeError(f"{raw_lo} hostile inputs dropped by retention before the run")
-        lost, dup, wrong = [], 0, {}
-        for idx, (v, _, reason, label) in enumerate(hostile):
-            src = ph.delivered.get(idx)
-            if src is None:
-                lost.append(idx)
-                continue
-            c = counts.get(src, 0)
-            if c == 0:
-                lost.append(src)
-                continue
-            dup += c - 1
-            got = reasons.get(src)
-            if reason is not None and got != reason:
-                wrong.setdefault(label, (reason, got, 0))
-                wrong[label] = (reason, got, wrong[label][2] + 1)
-        rate = {k: len(hostile if k == "hostile" else normal) / res[k][1] for k in res}
-        mbs = {"hostile": in_bytes_h / res["hostile"][1] / 1e6,
-               "normal": in_bytes_n / res["normal"][1] / 1e6}
-        rss_ok = res["hostile"][2] <= res["normal"][2] + 320
-        ok = (not lost and not wrong and res["hostile"][0] == 0 and res["normal"][0] == 0 and
-              rss_ok)
-        notes = (f"rate {rate['hostile']:.0f} rec/s ({mbs['hostile']:.1f} MB/s) vs normal "
-                 f"{rate['normal']:.0f} rec/s ({mbs['normal']:.1f} MB/s); peak RSS "
-                 f"{res['hostile'][2]:.0f} MiB vs {res['normal'][2]:.0f} MiB; wrong reasons: "
-                 f"{wrong or 'none'}")
-        return dict(sent=len(hostile), faults="10 kinds + 10 at/over limit", lost=len(lost),
-                    dup=dup, recovery="n/a", ok=ok, notes=notes, lost_sample=lost[:5])
-    finally:
-        teardown(ctx)
+    parts = ctx.partitions
+    hostile = hostile_values(n, rng)
+    # The tags record: valid except one field; compute its reason with the binary.
+    normal = load_records(ctx, n, args.seed + 4)
+    # Spread the specials: partition j for special j, round robin for the rest.
+    # Keyed: the DLQ keeps the input key, so murmur2 spreads the rejects over the
+    # partitions (null keys go to one sticky partition per burst, and a burst of
+    # 100 KB records would overflow the mock's 5 MiB per partition).
+    vals = [(v, p if p is not None else (i * 7 + 11) % parts, b"h%d" % i)
+            for i, (v, p, _, _) in enumerate(hostile)]
+    log(f"hostile: preloading {len(vals)} hostile and {len(normal)} normal records")
+    ph = PacedProducer(ctx.bootstrap, "hostile.raw", parts, vals, 0)
+    pn = PacedProducer(ctx.bootstrap, "normal.raw", parts, normal, 0)
+    ph.start()
+    pn.start()
+    ph.join()
+    pn.join()
+    in_bytes_h = sum(len(v or b"") for v, _, _, _ in hostile)
+    in_bytes_n = sum(len(v) for v in normal)
+    common = [ctx.binary, "run", "--config", ctx.config, "--stop-at-end", "--workers",
+              str(ctx.workers), "--log-level", "warn"]
+    res = {}
+    for kind in ("normal", "hostile"):
+        argv = common + ["--input-topic", f"{kind}.raw", "--clean-topic", f"{kind}.clean",
+                         "--dlq-topic", f"{kind}.dlq", "--group", kind, "--instance-id",
+                         kind]
+        res[kind] = run_timed(argv, os.path.join(ctx.work, f"{kind}.log"))
+        log(f"hostile: {kind} run exit {res[kind][0]}, {res[kind][1]:.1f} s, "
+            f"peak RSS {res[kind][2]:.0f} MiB")
+    counts, reasons, dropped = read_outputs(ctx.bootstrap, ["hostile.clean", "hostile.dlq"],
+                                            parts, want_reason=True)
+    if dropped:
+        raise RuntimeError(f"{dropped} hostile outputs dropped by retention")
+    raw_lo = sum(lo for lo, _ in watermarks(ctx.bootstrap, "hostile.raw", parts))
+    if raw_lo:
+        raise RuntimeError(f"{raw_lo} hostile inputs dropped by retention before the run")
+    lost, dup, wrong = [], 0, {}
+    for idx, (v, _, reason, label) in enumerate(hostile):
+        src = ph.delivered.get(idx)
+        if src is None:
+            lost.append(idx)
+            continue
+        c = counts.get(src, 0)
+        if c == 0:
+            lost.append(src)
+            continue
+        dup += c - 1
+        got = reasons.get(src)
+        if reason is not None and got != reason:
+            wrong.setdefault(label, (reason, got, 0))
+            wrong[label] = (reason, got, wrong[label][2] + 1)
+    rate = {k: len(hostile if k == "hostile" else normal) / res[k][1] for k in res}
+    mbs = {"hostile": in_bytes_h / res["hostile"][1] / 1e6,
+           "normal": in_bytes_n / res["normal"][1] / 1e6}
+    rss_ok = res["hostile"][2] <= res["normal"][2] + 320
+    ok = (not lost and not wrong and res["hostile"][0] == 0 and res["normal"][0] == 0 and
+          rss_ok)
+    notes = (f"rate {rate['hostile']:.0f} rec/s ({mbs['hostile']:.1f} MB/s) vs normal "
+             f"{rate['normal']:.0f} rec/s ({mbs['normal']:.1f} MB/s); peak RSS "
+             f"{res['hostile'][2]:.0f} MiB vs {res['normal'][2]:.0f} MiB; wrong reasons: "
+             f"{wrong or 'none'}")
+    return dict(sent=len(hostile), faults="10 kinds + 10 at/over limit", lost=len(lost),
+                dup=dup, recovery="n/a", ok=ok, notes=notes, lost_sample=lost[:5])
 
 
 SCENARIOS = {

@@ -6,11 +6,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
+
+#include "tests/support/files.h"
 
 namespace {
 
@@ -34,24 +35,8 @@ CommandResult run(const std::string& command) {
   return r;
 }
 
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t nl = text.find('\n', start);
-    if (nl == std::string::npos) nl = text.size();
-    out.push_back(text.substr(start, nl - start));
-    start = nl + 1;
-  }
-  return out;
-}
+using skillstream::testing::read_file;
+using skillstream::testing::split_lines;
 
 const std::string kBin = SKILLSTREAM_BINARY;
 
@@ -85,8 +70,8 @@ TEST_F(ValidateCli, WritesCleanRecordsByteForByteAndRejectLines) {
       run(kBin + " validate " + in.string() + " --clean " + (dir_ / "clean").string() +
           " --rejects " + (dir_ / "rejects").string() + " 2>/dev/null");
   EXPECT_EQ(r.exit_code, 0);
-  EXPECT_EQ(slurp(dir_ / "clean"), kValid + "\n" + kValid + "  \n");
-  const auto rejects = lines_of(slurp(dir_ / "rejects"));
+  EXPECT_EQ(read_file(dir_ / "clean"), kValid + "\n" + kValid + "  \n");
+  const auto rejects = split_lines(read_file(dir_ / "rejects"));
   ASSERT_EQ(rejects.size(), 2u);
   EXPECT_EQ(
       rejects[0],
@@ -104,7 +89,7 @@ TEST_F(ValidateCli, FinalNewlineEndsTheLastRecordButAMissingOneDoesNot) {
   const fs::path in = write("in.jsonl", kValid + "\n\n");
   const CommandResult r = run(kBin + " validate " + in.string() + " --rejects " +
                               (dir_ / "rejects").string() + " 2>/dev/null");
-  EXPECT_EQ(lines_of(slurp(dir_ / "rejects")).size(), 1u);  // the empty line, once
+  EXPECT_EQ(split_lines(read_file(dir_ / "rejects")).size(), 1u);  // the empty line, once
 }
 
 TEST_F(ValidateCli, ReadsStandardInput) {
@@ -113,7 +98,7 @@ TEST_F(ValidateCli, ReadsStandardInput) {
                               (dir_ / "rejects").string() + " 2>/dev/null");
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.out, kValid + "\n");
-  EXPECT_NE(slurp(dir_ / "rejects").find("malformed_json"), std::string::npos);
+  EXPECT_NE(read_file(dir_ / "rejects").find("malformed_json"), std::string::npos);
 }
 
 TEST_F(ValidateCli, KeepsInputOrderWithSeveralWorkers) {
@@ -130,13 +115,13 @@ TEST_F(ValidateCli, KeepsInputOrderWithSeveralWorkers) {
                 " --rejects " + (dir_ / "r4").string() + " 2>/dev/null")
                 .exit_code,
             0);
-  const std::string clean = slurp(one);
+  const std::string clean = read_file(one);
   EXPECT_GT(clean.size(), 1000000u);
-  EXPECT_EQ(clean, slurp(four));
-  EXPECT_EQ(slurp(dir_ / "r1"), slurp(dir_ / "r4"));
+  EXPECT_EQ(clean, read_file(four));
+  EXPECT_EQ(read_file(dir_ / "r1"), read_file(dir_ / "r4"));
   // Line numbers in the rejects rise strictly: written in input order.
   long last = 0;
-  for (const auto& line : lines_of(slurp(dir_ / "r4"))) {
+  for (const auto& line : split_lines(read_file(dir_ / "r4"))) {
     const long n = std::stol(line.substr(line.find(':') + 1));
     EXPECT_GT(n, last);
     last = n;
@@ -150,7 +135,7 @@ TEST_F(ValidateCli, OversizeLinesAreTooLargeWithoutBeingKept) {
                               (dir_ / "rejects").string() + " 2>/dev/null");
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.out, kValid + "\n" + kValid + "\n");
-  const std::string rejects = slurp(dir_ / "rejects");
+  const std::string rejects = read_file(dir_ / "rejects");
   EXPECT_NE(rejects.find(R"("line":2,"reason":"too_large")"), std::string::npos);
   EXPECT_NE(rejects.find("3145728 bytes"), std::string::npos);
 }

@@ -3,12 +3,13 @@
 #include <unistd.h>
 
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 #include <toml++/toml.h>
+
+#include "tests/support/files.h"
 
 namespace skillstream::config {
 namespace {

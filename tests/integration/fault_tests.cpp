@@ -6,25 +6,21 @@
 #include <atomic>
 #include <chrono>
 #include <map>
-#include <numeric>
 #include <random>
 #include <string>
 #include <thread>
 
 #include <gtest/gtest.h>
 
-#include "connectors/embedded_broker.h"
-#include "generator/session_generator.h"
-#include "kafka_test_util.h"
 #include "pipeline/kafka_pipeline.h"
-#include "processor/privacy_scanner.h"
+#include "tests/integration/cluster.h"
 
 namespace skillstream {
 namespace {
 
+using testing::Cluster;
 using testing::InRecord;
 using testing::OutRecord;
-using Clock = std::chrono::steady_clock;
 
 constexpr int kParts = 4;
 
@@ -32,57 +28,17 @@ constexpr int kParts = 4;
 constexpr std::int16_t kProduce = 0, kFetch = 1, kOffsetCommit = 8;
 constexpr int kNotLeader = 6, kRequestTimedOut = 7, kOffsetMetadataTooLarge = 12;
 
-struct Cluster {
-  std::unique_ptr<connectors::EmbeddedBroker> broker;
-  config::Settings settings;
-
-  explicit Cluster(int brokers = 1) {
-    std::string error;
-    broker = connectors::EmbeddedBroker::start(brokers, error);
-    EXPECT_NE(broker, nullptr) << error;
-    settings.brokers = broker->bootstraps();
-    settings.input_topic = "in";
-    settings.clean_topic = "clean";
-    settings.dlq_topic = "dlq";
-    settings.group = "fault-group";
-    settings.instance_id = "fault-1";
-    settings.workers = 2;
-    settings.stop_at_end = true;
-    settings.shutdown_timeout = std::chrono::seconds(20);
-    settings.consumer_properties = {{"fetch.wait.max.ms", "10"},
-                                    {"session.timeout.ms", "3000"},
-                                    {"heartbeat.interval.ms", "500"}};
-    // The embedded broker does not check an idempotent producer's sequence numbers as
-    // Kafka does: after an injected Produce error it can take a later in-flight batch
-    // out of order and then acknowledge the retried earlier one without storing it
-    // (docs/reliability.md, problem 2). One request in flight keeps that test-broker
-    // artefact out of what these tests measure.
-    settings.producer_properties = {{"max.in.flight.requests.per.connection", "1"}};
-    for (const char* t : {"in", "clean", "dlq"}) EXPECT_TRUE(broker->create_topic(t, kParts).ok());
-  }
-
-  pipeline::PipelineResult run(const std::atomic<bool>& stop) {
-    static auto patterns = processor::PrivacyScanner::compile_patterns();
-    pipeline::KafkaPipeline pipeline(settings, patterns);
-    return pipeline.run(stop);
-  }
-
-  // (input partition, offset) -> times seen in clean + dlq, and the reason header.
-  std::map<std::pair<int, std::int64_t>, int> seen(
-      std::map<std::pair<int, std::int64_t>, std::string>* reasons = nullptr) const {
-    std::map<std::pair<int, std::int64_t>, int> out;
-    for (const char* t : {"clean", "dlq"}) {
-      for (const OutRecord& o : testing::read_all(settings.brokers, t, kParts)) {
-        std::pair<int, std::int64_t> id{
-            std::stoi(o.header("skillstream.source.partition").value_or("-1")),
-            std::stoll(o.header("skillstream.source.offset").value_or("-1"))};
-        ++out[id];
-        if (reasons != nullptr) (*reasons)[id] = o.header("skillstream.reason").value_or("none");
-      }
-    }
-    return out;
-  }
-};
+// The settings of every fault test: one pipeline in group "fault-group".
+config::Settings fault_settings(const Cluster& c) {
+  config::Settings s = c.settings("fault-group", "fault-1");
+  // The embedded broker does not check an idempotent producer's sequence numbers as
+  // Kafka does: after an injected Produce error it can take a later in-flight batch
+  // out of order and then acknowledge the retried earlier one without storing it
+  // (docs/reliability.md, problem 2). One request in flight keeps that test-broker
+  // artefact out of what these tests measure.
+  s.producer_properties = {{"max.in.flight.requests.per.connection", "1"}};
+  return s;
+}
 
 std::vector<InRecord> generated(std::size_t n, std::uint64_t seed) {
   auto out = testing::generated_inputs(n, seed, 0.1, 0.05, kParts);
@@ -92,14 +48,10 @@ std::vector<InRecord> generated(std::size_t n, std::uint64_t seed) {
   return out;
 }
 
-std::int64_t total(const std::vector<std::int64_t>& v) {
-  return std::accumulate(v.begin(), v.end(), std::int64_t{0});
-}
-
 // Every input offset [0, high watermark) is in the outputs; returns the duplicates.
 std::size_t expect_none_lost(const Cluster& c) {
-  auto hw = testing::high_watermarks(c.settings.brokers, "in", kParts);
-  auto seen = c.seen();
+  auto hw = c.input_high_watermarks();
+  auto seen = c.output_counts();
   std::size_t lost = 0, dup = 0;
   for (int p = 0; p < kParts; ++p) {
     for (std::int64_t o = 0; o < hw[static_cast<std::size_t>(p)]; ++o) {
@@ -116,33 +68,34 @@ std::size_t expect_none_lost(const Cluster& c) {
 }
 
 TEST(KafkaPipelineFaults, TransientProduceFetchAndCommitErrorsLoseNothing) {
-  Cluster c(3);
+  const Cluster c({}, 3);
   auto in = generated(4000, 5);
-  testing::produce_all(c.settings.brokers, "in", in);
-  c.broker->push_request_errors(kProduce, 20, kNotLeader);
-  c.broker->push_request_errors(kProduce, 5, kRequestTimedOut);
-  c.broker->push_request_errors(kFetch, 10, kNotLeader);
-  c.broker->push_request_errors(kOffsetCommit, 3, kRequestTimedOut);
+  c.produce(in);
+  c.broker().push_request_errors(kProduce, 20, kNotLeader);
+  c.broker().push_request_errors(kProduce, 5, kRequestTimedOut);
+  c.broker().push_request_errors(kFetch, 10, kNotLeader);
+  c.broker().push_request_errors(kOffsetCommit, 3, kRequestTimedOut);
   // Leaders move while the pipeline runs.
   std::atomic<bool> stop{false};
   std::thread mover([&] {
     for (int round = 0; round < 3 && !stop; ++round) {
+      // The 700 ms between moves is the scenario (records flow between leader moves),
+      // not a wait for a condition.
       std::this_thread::sleep_for(std::chrono::milliseconds(700));
       for (const char* t : {"in", "clean", "dlq"}) {
         for (int p = 0; p < kParts; ++p) {
-          (void)c.broker->set_partition_leader(t, p, (p + round) % 3 + 1);
+          (void)c.broker().set_partition_leader(t, p, (p + round) % 3 + 1);
         }
       }
     }
   });
-  auto r = c.run(stop);
+  auto r = testing::run_pipeline(fault_settings(c), stop);
   stop = true;
   mover.join();
   ASSERT_EQ(r.exit, pipeline::PipelineExit::ok) << r.error;
   std::size_t dup = expect_none_lost(c);
   RecordProperty("duplicates", static_cast<int>(dup));
-  EXPECT_EQ(testing::committed_offsets(c.settings.brokers, "fault-group", "in", kParts),
-            testing::high_watermarks(c.settings.brokers, "in", kParts));
+  EXPECT_EQ(c.committed("fault-group"), c.input_high_watermarks());
 }
 
 // An asynchronous commit that fails must be sent again: the delivered records' offsets
@@ -151,37 +104,37 @@ TEST(KafkaPipelineFaults, TransientProduceFetchAndCommitErrorsLoseNothing) {
 // scripts/reliability.sh's faults scenario after a coordinator outage); the member
 // keeps its partitions (cooperative), so no revoke commits them either.
 TEST(KafkaPipelineFaults, FailedAsyncCommitIsRetried) {
-  Cluster c;
+  const Cluster c;
   auto in = generated(400, 6);
-  testing::produce_all(c.settings.brokers, "in", in);
+  c.produce(in);
   // The first commits fail; by then every record is delivered, so no later record
   // moves the offsets on.
-  c.broker->push_request_errors(kOffsetCommit, 4, kOffsetMetadataTooLarge);
-  c.settings.stop_at_end = false;
+  c.broker().push_request_errors(kOffsetCommit, 4, kOffsetMetadataTooLarge);
+  config::Settings s = fault_settings(c);
+  s.stop_at_end = false;
   std::atomic<bool> stop{false};
   std::thread stopper([&] {
-    auto deadline = Clock::now() + std::chrono::seconds(60);
-    while (Clock::now() < deadline &&
-           total(testing::high_watermarks(c.settings.brokers, "clean", kParts)) +
-                   total(testing::high_watermarks(c.settings.brokers, "dlq", kParts)) <
-               static_cast<std::int64_t>(in.size())) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    std::this_thread::sleep_for(std::chrono::seconds(6));  // commits every 500 ms
+    // Stop once every record is delivered and the failed commits were sent again (the
+    // offsets reached the end), or at the deadline: the check after the run decides.
+    (void)testing::wait_for(
+        [&] { return c.outputs_written() >= static_cast<std::int64_t>(in.size()); },
+        std::chrono::seconds(60));
+    (void)testing::wait_for([&] { return c.committed("fault-group") == c.input_high_watermarks(); },
+                            std::chrono::seconds(30));
     stop = true;
   });
-  auto r = c.run(stop);
+  auto r = testing::run_pipeline(s, stop);
   stopper.join();
   ASSERT_EQ(r.exit, pipeline::PipelineExit::ok) << r.error;
   EXPECT_EQ(r.stats.delivered, in.size());
-  EXPECT_EQ(testing::committed_offsets(c.settings.brokers, "fault-group", "in", kParts),
-            testing::high_watermarks(c.settings.brokers, "in", kParts))
+  EXPECT_EQ(c.committed("fault-group"), c.input_high_watermarks())
       << "delivered records left uncommitted: they are processed again after a restart";
 }
 
 // Hostile values, each with the reason it must carry to the dead-letter topic.
 TEST(KafkaPipelineFaults, HostileInputGoesToDeadLetterWithItsReason) {
-  Cluster c;
+  const Cluster c;
+  const config::Settings s = fault_settings(c);
   const std::string base =
       R"({"session_id":"sess-2025-02-01-abc","agent_id":"a","timestamp":"2025-02-01T14:30:00Z",)"
       R"("skill":{"name":"s"},"task":{"description":"d"},"outcome":{"success":true},"n":")";
@@ -204,7 +157,7 @@ TEST(KafkaPipelineFaults, HostileInputGoesToDeadLetterWithItsReason) {
     std::optional<std::string> value;
     const char* reason;
   };
-  const std::size_t limit = c.settings.processor.max_record_bytes;
+  const std::size_t limit = s.processor.max_record_bytes;
   std::vector<Case> cases = {
       {std::nullopt, "empty_payload"},             // tombstone
       {std::string(), "empty_payload"},            // zero bytes
@@ -229,18 +182,19 @@ TEST(KafkaPipelineFaults, HostileInputGoesToDeadLetterWithItsReason) {
     r.partition = static_cast<std::int32_t>(i % kParts);
     in.push_back(r);
   }
-  testing::produce_all(c.settings.brokers, "in", in);
-  std::atomic<bool> never{false};
-  auto r = c.run(never);
+  c.produce(in);
+  auto r = testing::run_pipeline(s);
   ASSERT_EQ(r.exit, pipeline::PipelineExit::ok) << r.error;
 
-  std::map<std::pair<int, std::int64_t>, std::string> reasons;
-  auto seen = c.seen(&reasons);
+  std::map<testing::SourceId, std::string> reasons;
+  for (const OutRecord& o : c.outputs()) {
+    reasons[testing::source_of(o)] = o.header("skillstream.reason").value_or("none");
+  }
   std::vector<std::int64_t> next(kParts, 0);
   for (std::size_t i = 0; i < cases.size(); ++i) {
     int p = static_cast<int>(i % kParts);
-    std::pair<int, std::int64_t> id{p, next[static_cast<std::size_t>(p)]++};
-    ASSERT_EQ(seen.count(id), 1u) << "case " << i << " lost";
+    testing::SourceId id{p, next[static_cast<std::size_t>(p)]++};
+    ASSERT_EQ(reasons.count(id), 1u) << "case " << i << " lost";
     EXPECT_EQ(reasons[id], cases[i].reason) << "case " << i;
   }
 }

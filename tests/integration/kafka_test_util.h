@@ -1,13 +1,13 @@
 #pragma once
-// Helpers for the integration tests: produce to and read back from a broker.
+// Client-level helpers for the integration tests: produce to and read back from a
+// broker, committed offsets, high watermarks. The fixture on top is cluster.h.
 
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <map>
+#include <numeric>
 #include <optional>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -15,6 +15,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "generator/session_generator.h"
+#include "tests/support/wait.h"
 
 namespace skillstream::testing {
 
@@ -43,14 +44,17 @@ struct OutRecord {
   }
 };
 
-// Polls `done` every 20 ms until it holds or `timeout` passes; true if it held.
-inline bool wait_for(const std::function<bool()>& done, std::chrono::seconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return done();
+// An output record's input (partition, offset), from its skillstream.source.* headers;
+// (-1, -1) without them.
+using SourceId = std::pair<std::int32_t, std::int64_t>;
+
+inline SourceId source_of(const OutRecord& r) {
+  return {std::stoi(r.header("skillstream.source.partition").value_or("-1")),
+          std::stoll(r.header("skillstream.source.offset").value_or("-1"))};
+}
+
+inline std::int64_t total(const std::vector<std::int64_t>& v) {
+  return std::accumulate(v.begin(), v.end(), std::int64_t{0});
 }
 
 // `n` generated session logs with the generator's mix of defects and planted secrets,

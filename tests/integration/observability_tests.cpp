@@ -1,89 +1,40 @@
 // /metrics, /healthz and /readyz of an in-process pipeline on the embedded broker:
-// the counters against what was sent, readiness around assignment and shutdown, and
-// two instances with port 0 on one machine.
+// the counters against what was sent, readiness around assignment, a rebalance and
+// shutdown, and two instances with port 0 on one machine.
 #include <httplib.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
-#include <functional>
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
-#include "connectors/embedded_broker.h"
-#include "generator/session_generator.h"
-#include "kafka_test_util.h"
 #include "pipeline/kafka_pipeline.h"
-#include "processor/privacy_scanner.h"
 #include "processor/record_processor.h"
+#include "tests/integration/cluster.h"
 
 namespace skillstream {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using testing::Cluster;
 using testing::InRecord;
+using testing::RunningPipeline;
 
-std::shared_ptr<const processor::PrivacyPatterns> patterns() {
-  static auto p = processor::PrivacyScanner::compile_patterns();
-  return p;
+// A pipeline of group "obs-group" that runs until stopped, with its listener on a free
+// port and a summary line every 500 ms.
+config::Settings obs_settings(const Cluster& c, const std::string& instance) {
+  config::Settings s = c.settings("obs-group", instance);
+  s.stop_at_end = false;
+  s.http_addr = "127.0.0.1:0";
+  s.summary_interval = std::chrono::milliseconds(500);
+  s.shutdown_timeout = config::Settings{}.shutdown_timeout;
+  return s;
 }
-
-struct Broker {
-  std::unique_ptr<connectors::EmbeddedBroker> broker;
-
-  explicit Broker(int in_partitions) {
-    std::string error;
-    broker = connectors::EmbeddedBroker::start(1, error);
-    EXPECT_NE(broker, nullptr) << error;
-    EXPECT_TRUE(broker->create_topic("in", in_partitions).ok());
-    EXPECT_TRUE(broker->create_topic("clean", 2).ok());
-    EXPECT_TRUE(broker->create_topic("dlq", 2).ok());
-  }
-
-  config::Settings settings(const std::string& instance) const {
-    config::Settings s;
-    s.brokers = broker->bootstraps();
-    s.input_topic = "in";
-    s.clean_topic = "clean";
-    s.dlq_topic = "dlq";
-    s.group = "obs-group";
-    s.instance_id = instance;
-    s.workers = 2;
-    s.http_addr = "127.0.0.1:0";
-    s.summary_interval = std::chrono::milliseconds(500);
-    s.consumer_properties = {{"fetch.wait.max.ms", "10"},
-                             {"session.timeout.ms", "3000"},
-                             {"heartbeat.interval.ms", "500"}};
-    return s;
-  }
-};
-
-// A pipeline running on its own thread until stop() (or the end of the test).
-struct Running {
-  pipeline::KafkaPipeline pipeline;
-  std::atomic<bool> stop_flag{false};
-  pipeline::PipelineResult result;
-  std::thread thread;
-
-  explicit Running(config::Settings s) : pipeline(std::move(s), patterns()) {
-    thread = std::thread([this] { result = pipeline.run(stop_flag); });
-  }
-  ~Running() { stop(); }
-  void stop() {
-    stop_flag = true;
-    if (thread.joinable()) thread.join();
-  }
-  std::uint16_t port() const {
-    auto deadline = Clock::now() + std::chrono::seconds(10);
-    while (pipeline.http_port() == 0 && Clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    return pipeline.http_port();
-  }
-};
 
 struct Reply {
   int status = 0;
@@ -119,7 +70,7 @@ struct Expected {
   double clean = 0, rejected = 0, bytes_in = 0, bytes_clean = 0, bytes_dlq = 0;
 
   explicit Expected(const std::vector<InRecord>& in) {
-    processor::RecordProcessor proc(processor::ProcessorOptions{}, patterns());
+    processor::RecordProcessor proc(processor::ProcessorOptions{}, testing::privacy_patterns());
     for (const InRecord& r : in) {
       auto o = proc.process(*r.value);
       ++verdicts[static_cast<std::size_t>(o.verdict.reason)];
@@ -136,11 +87,11 @@ struct Expected {
 };
 
 TEST(Observability, ScrapeMatchesWhatWasSentAndReadinessFollowsTheRun) {
-  Broker b(3);
+  const Cluster c({.input_partitions = 3, .clean_partitions = 2, .dlq_partitions = 2});
   auto inputs = testing::generated_inputs(3000, 11, 0.25, 0.1, 3);
   Expected want(inputs);
-  Running run(b.settings("obs-1"));
-  const std::uint16_t port = run.port();
+  RunningPipeline run(obs_settings(c, "obs-1"));
+  const std::uint16_t port = run.http_port();
   ASSERT_NE(port, 0);
   EXPECT_TRUE(testing::wait_for([&] { return get(port, "/readyz").status == 200; },
                                 std::chrono::seconds(15)))
@@ -148,7 +99,7 @@ TEST(Observability, ScrapeMatchesWhatWasSentAndReadinessFollowsTheRun) {
 
   std::atomic<bool> produced{false};
   std::thread producer([&] {
-    testing::produce_all(b.broker->bootstraps(), "in", inputs);
+    c.produce(inputs);
     produced = true;
   });
   int healthy = 0, probes = 0;
@@ -171,7 +122,7 @@ TEST(Observability, ScrapeMatchesWhatWasSentAndReadinessFollowsTheRun) {
       << "no lag from the statistics";
 
   run.stop();  // shutdown: readiness goes, the listener stays until destruction
-  ASSERT_EQ(run.result.exit, pipeline::PipelineExit::ok) << run.result.error;
+  ASSERT_EQ(run.result().exit, pipeline::PipelineExit::ok) << run.result().error;
   EXPECT_EQ(get(port, "/readyz").status, 503);
   EXPECT_EQ(get(port, "/healthz").status, 200);
 
@@ -202,10 +153,11 @@ TEST(Observability, ScrapeMatchesWhatWasSentAndReadinessFollowsTheRun) {
 }
 
 TEST(Observability, TwoInstancesWithPortZeroGetOwnPortsAndBothTurnReady) {
-  Broker b(1);  // one partition: one instance settles with zero partitions
-  Running first(b.settings("obs-a"));
-  Running second(b.settings("obs-b"));
-  const std::uint16_t p1 = first.port(), p2 = second.port();
+  // One input partition: one of the two instances settles with zero partitions.
+  const Cluster c({.input_partitions = 1, .clean_partitions = 2, .dlq_partitions = 2});
+  RunningPipeline first(obs_settings(c, "obs-a"));
+  RunningPipeline second(obs_settings(c, "obs-b"));
+  const std::uint16_t p1 = first.http_port(), p2 = second.http_port();
   ASSERT_NE(p1, 0);
   ASSERT_NE(p2, 0);
   EXPECT_NE(p1, p2);
@@ -215,6 +167,42 @@ TEST(Observability, TwoInstancesWithPortZeroGetOwnPortsAndBothTurnReady) {
   EXPECT_TRUE(testing::wait_for(both_ready, std::chrono::seconds(20)));
   EXPECT_EQ(get(p1, "/healthz").status, 200);
   EXPECT_EQ(get(p2, "/healthz").status, 200);
+}
+
+// Readiness during a rebalance: A is ready; B joins the group; while the group
+// rebalances, A's /readyz answers 503, and 200 again once both are settled.
+TEST(Observability, ReadinessDropsWhileTheGroupRebalances) {
+  const Cluster c({.input_partitions = 4, .clean_partitions = 2, .dlq_partitions = 2});
+  // The embedded broker waits session.timeout.ms - 1000 ms for the members on each
+  // rebalance round: with 6 s, the rounds of a join last seconds, so probes 20 ms
+  // apart cannot miss them (and a slow machine only makes them longer).
+  config::Settings settings = obs_settings(c, "obs-a");
+  settings.consumer_properties = testing::group_properties(6000);
+  RunningPipeline a(settings);
+  const std::uint16_t pa = a.http_port();
+  ASSERT_NE(pa, 0);
+  ASSERT_TRUE(
+      testing::wait_for([&] { return get(pa, "/readyz").status == 200; }, std::chrono::seconds(30)))
+      << "A not ready after its assignment";
+  const double rebalances_before =
+      require(get(pa, "/metrics").body, "skillstream_rebalances_total");
+
+  settings.instance_id = "obs-b";
+  RunningPipeline b(settings);
+  const std::uint16_t pb = b.http_port();
+  ASSERT_NE(pb, 0);
+  // From B's start until both answer 200: every answer of A, in order.
+  std::vector<int> a_answers;
+  auto settled = [&] {
+    a_answers.push_back(get(pa, "/readyz").status);
+    return a_answers.back() == 200 && get(pb, "/readyz").status == 200;
+  };
+  ASSERT_TRUE(testing::wait_for(settled, std::chrono::seconds(60)))
+      << "the group did not settle with both members ready";
+  EXPECT_NE(std::find(a_answers.begin(), a_answers.end(), 503), a_answers.end())
+      << "A stayed ready through the rebalance (" << a_answers.size() << " probes)";
+  EXPECT_EQ(get(pa, "/readyz").status, 200);
+  EXPECT_GT(require(get(pa, "/metrics").body, "skillstream_rebalances_total"), rebalances_before);
 }
 
 }  // namespace

@@ -2,7 +2,6 @@
 // order, offsets, restarts, undeliverable records, stopping mid-stream.
 #include <atomic>
 #include <map>
-#include <numeric>
 #include <set>
 #include <string>
 #include <thread>
@@ -11,66 +10,27 @@
 #include <gtest/gtest.h>
 #include <openssl/sha.h>
 
-#include "connectors/embedded_broker.h"
 #include "generator/session_generator.h"
-#include "kafka_test_util.h"
 #include "pipeline/kafka_pipeline.h"
-#include "processor/privacy_scanner.h"
 #include "processor/record_processor.h"
+#include "tests/integration/cluster.h"
 
 namespace skillstream {
 namespace {
 
+using testing::Cluster;
 using testing::InRecord;
 using testing::OutRecord;
+using testing::source_of;
+using testing::SourceId;
 
 constexpr int kInParts = 4;
 constexpr int kOutParts = 3;
 
-struct Cluster {
-  std::unique_ptr<connectors::EmbeddedBroker> broker;
-  config::Settings settings;
-
-  Cluster() {
-    std::string error;
-    broker = connectors::EmbeddedBroker::start(1, error);
-    EXPECT_NE(broker, nullptr) << error;
-    settings.brokers = broker->bootstraps();
-    settings.input_topic = "in";
-    settings.clean_topic = "clean";
-    settings.dlq_topic = "dlq";
-    settings.group = "it-group";
-    settings.instance_id = "it-1";
-    settings.workers = 2;
-    settings.stop_at_end = true;
-    settings.http_addr = "off";  // observability_tests covers the listener
-    settings.shutdown_timeout = std::chrono::seconds(20);
-    settings.consumer_properties = {{"fetch.wait.max.ms", "10"},
-                                    {"session.timeout.ms", "3000"},
-                                    {"heartbeat.interval.ms", "500"}};
-    EXPECT_TRUE(broker->create_topic("in", kInParts).ok());
-    EXPECT_TRUE(broker->create_topic("clean", kOutParts).ok());
-    EXPECT_TRUE(broker->create_topic("dlq", kOutParts).ok());
-  }
-
-  pipeline::PipelineResult run(std::atomic<bool>* stop = nullptr) {
-    std::atomic<bool> never{false};
-    pipeline::KafkaPipeline pipeline(settings, patterns());
-    return pipeline.run(stop != nullptr ? *stop : never);
-  }
-
-  static std::shared_ptr<const processor::PrivacyPatterns> patterns() {
-    static auto p = processor::PrivacyScanner::compile_patterns();
-    return p;
-  }
-
-  std::vector<OutRecord> outputs() const {
-    auto all = testing::read_all(settings.brokers, settings.clean_topic, kOutParts);
-    auto dlq = testing::read_all(settings.brokers, settings.dlq_topic, kOutParts);
-    all.insert(all.end(), dlq.begin(), dlq.end());
-    return all;
-  }
-};
+// Fewer output than input partitions, so that records of several input partitions
+// share an output partition (the order check below).
+const testing::Topics kTopics{
+    .input_partitions = kInParts, .clean_partitions = kOutParts, .dlq_partitions = kOutParts};
 
 // Generated records spread round robin over the input partitions, plus edge cases.
 std::vector<InRecord> make_inputs(std::size_t n, std::uint64_t seed) {
@@ -103,8 +63,6 @@ std::vector<InRecord> make_inputs(std::size_t n, std::uint64_t seed) {
   return out;
 }
 
-using SourceId = std::pair<std::int32_t, std::int64_t>;
-
 // Input (partition, offset) of each record: the topics are fresh, offsets start at 0.
 std::map<SourceId, const InRecord*> index_inputs(const std::vector<InRecord>& in,
                                                  std::vector<std::int64_t>& next) {
@@ -116,16 +74,12 @@ std::map<SourceId, const InRecord*> index_inputs(const std::vector<InRecord>& in
   return out;
 }
 
-SourceId source_of(const OutRecord& r) {
-  return {std::stoi(r.header("skillstream.source.partition").value_or("-1")),
-          std::stoll(r.header("skillstream.source.offset").value_or("-1"))};
-}
-
 TEST(KafkaPipeline, RoutesEveryRecordToExactlyOneTopicWithHeaders) {
-  Cluster c;
+  const Cluster c(kTopics);
+  const config::Settings s = c.settings("it-group", "it-1");
   auto inputs = make_inputs(3000, 7);
-  testing::produce_all(c.settings.brokers, "in", inputs);
-  auto result = c.run();
+  c.produce(inputs);
+  auto result = testing::run_pipeline(s);
   ASSERT_EQ(result.exit, pipeline::PipelineExit::ok) << result.error;
   EXPECT_EQ(result.stats.read, inputs.size());
   EXPECT_EQ(result.stats.delivered, inputs.size());
@@ -135,7 +89,7 @@ TEST(KafkaPipeline, RoutesEveryRecordToExactlyOneTopicWithHeaders) {
   auto outputs = c.outputs();
   ASSERT_EQ(outputs.size(), inputs.size());
 
-  processor::RecordProcessor proc(c.settings.processor, Cluster::patterns());
+  processor::RecordProcessor proc(s.processor, testing::privacy_patterns());
   std::set<SourceId> seen;
   std::size_t clean = 0, redacted = 0, rejected = 0;
   for (const OutRecord& o : outputs) {
@@ -199,21 +153,22 @@ TEST(KafkaPipeline, RoutesEveryRecordToExactlyOneTopicWithHeaders) {
   }
 
   // Everything delivered is committed.
-  EXPECT_EQ(testing::committed_offsets(c.settings.brokers, "it-group", "in", kInParts), next);
+  EXPECT_EQ(c.committed("it-group"), next);
 }
 
 TEST(KafkaPipeline, RestartResumesFromCommittedOffsets) {
-  Cluster c;
+  const Cluster c(kTopics);
+  config::Settings s = c.settings("it-group", "it-1");
   auto first = make_inputs(500, 1);
-  testing::produce_all(c.settings.brokers, "in", first);
-  auto r1 = c.run();
+  c.produce(first);
+  auto r1 = testing::run_pipeline(s);
   ASSERT_EQ(r1.exit, pipeline::PipelineExit::ok) << r1.error;
   EXPECT_EQ(r1.stats.read, first.size());
 
   auto second = make_inputs(300, 2);
-  testing::produce_all(c.settings.brokers, "in", second);
-  c.settings.instance_id = "it-2";
-  auto r2 = c.run();
+  c.produce(second);
+  s.instance_id = "it-2";
+  auto r2 = testing::run_pipeline(s);
   ASSERT_EQ(r2.exit, pipeline::PipelineExit::ok) << r2.error;
   EXPECT_EQ(r2.stats.read, second.size());  // nothing read twice
 
@@ -221,14 +176,11 @@ TEST(KafkaPipeline, RestartResumesFromCommittedOffsets) {
   std::set<SourceId> seen;
   for (const auto& o : outputs) EXPECT_TRUE(seen.insert(source_of(o)).second);
   EXPECT_EQ(seen.size(), first.size() + second.size());
-  auto hw = testing::high_watermarks(c.settings.brokers, "in", kInParts);
-  EXPECT_EQ(testing::committed_offsets(c.settings.brokers, "it-group", "in", kInParts), hw);
+  EXPECT_EQ(c.committed("it-group"), c.input_high_watermarks());
 }
 
 TEST(KafkaPipeline, RecordRefusedForGoodBecomesUndeliverableStub) {
-  Cluster c;
-  // The embedded broker accepts ~100 MB: a producer limit of 2 MB stands for a topic's.
-  c.settings.producer_properties = {{"message.max.bytes", "2000000"}};
+  const Cluster c(kTopics);
   std::vector<InRecord> in(3);
   in[0].value = std::string(3u << 20, 'x');  // too_large, and too large for the producer
   in[0].partition = 0;
@@ -237,12 +189,15 @@ TEST(KafkaPipeline, RecordRefusedForGoodBecomesUndeliverableStub) {
   in[1].partition = 0;
   in[2].value = "not json";
   in[2].partition = 0;
-  testing::produce_all(c.settings.brokers, "in", in);
-  auto r = c.run();
+  c.produce(in);
+  config::Settings s = c.settings("it-group", "it-1");
+  // The embedded broker accepts ~100 MB: a producer limit of 2 MB stands for a topic's.
+  s.producer_properties = {{"message.max.bytes", "2000000"}};
+  auto r = testing::run_pipeline(s);
   ASSERT_EQ(r.exit, pipeline::PipelineExit::ok) << r.error;
   EXPECT_EQ(r.stats.undeliverable, 1u);
 
-  auto dlq = testing::read_all(c.settings.brokers, "dlq", kOutParts);
+  auto dlq = c.read("dlq");
   ASSERT_EQ(dlq.size(), 3u);
   const OutRecord* stub = nullptr;
   for (const auto& o : dlq) {
@@ -263,48 +218,47 @@ TEST(KafkaPipeline, RecordRefusedForGoodBecomesUndeliverableStub) {
   EXPECT_NE(stub->header("skillstream.message")->find("producer's own size check"),
             std::string::npos)
       << "the stub says who refused it";
-  EXPECT_EQ(testing::committed_offsets(c.settings.brokers, "it-group", "in", kInParts)[0], 3);
+  EXPECT_EQ(c.committed("it-group")[0], 3);
 }
 
 TEST(KafkaPipeline, OnUndeliverableHaltFailsAndCommitsOnlyTheDeliveredPrefix) {
-  Cluster c;
-  c.settings.on_undeliverable = config::OnUndeliverable::halt;
-  c.settings.producer_properties = {{"message.max.bytes", "2000000"}};
+  const Cluster c(kTopics);
+  config::Settings s = c.settings("it-group", "it-1");
+  s.on_undeliverable = config::OnUndeliverable::halt;
+  // The embedded broker accepts ~100 MB: a producer limit of 2 MB stands for a topic's.
+  s.producer_properties = {{"message.max.bytes", "2000000"}};
   std::vector<InRecord> in(3);
   in[0].value = "{}";
   in[1].value = std::string(3u << 20, 'x');
   in[2].value = "{}";
   for (auto& r : in) r.partition = 0;
-  testing::produce_all(c.settings.brokers, "in", in);
-  auto r = c.run();
+  c.produce(in);
+  auto r = testing::run_pipeline(s);
   EXPECT_EQ(r.exit, pipeline::PipelineExit::failed);
   EXPECT_NE(r.error.find("refused"), std::string::npos) << r.error;
-  EXPECT_EQ(testing::committed_offsets(c.settings.brokers, "it-group", "in", kInParts)[0], 1);
+  EXPECT_EQ(c.committed("it-group")[0], 1);
 }
 
 TEST(KafkaPipeline, StopMidStreamLosesNothing) {
-  Cluster c;
+  const Cluster c(kTopics);
+  config::Settings s = c.settings("it-group", "it-1");
   auto inputs = make_inputs(8000, 3);
-  testing::produce_all(c.settings.brokers, "in", inputs);
-  c.settings.stop_at_end = false;
+  c.produce(inputs);
+  s.stop_at_end = false;
   std::atomic<bool> stop{false};
   std::thread stopper([&] {  // stop once the pipeline has started writing
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (std::chrono::steady_clock::now() < deadline) {
-      auto hw = testing::high_watermarks(c.settings.brokers, "clean", kOutParts);
-      if (std::accumulate(hw.begin(), hw.end(), std::int64_t{0}) > 0) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
+    (void)testing::wait_for([&] { return testing::total(c.high_watermarks("clean")) > 0; },
+                            std::chrono::seconds(30));
     stop = true;
   });
-  auto r1 = c.run(&stop);
+  auto r1 = testing::run_pipeline(s, stop);
   stopper.join();
   ASSERT_EQ(r1.exit, pipeline::PipelineExit::ok) << r1.error;
   EXPECT_GT(r1.stats.read, 0u);
   EXPECT_EQ(r1.stats.delivered, r1.stats.read);  // drained before exit
 
-  c.settings.stop_at_end = true;
-  auto r2 = c.run();
+  s.stop_at_end = true;
+  auto r2 = testing::run_pipeline(s);
   ASSERT_EQ(r2.exit, pipeline::PipelineExit::ok) << r2.error;
   std::set<SourceId> seen;
   std::size_t duplicates = 0;

@@ -8,23 +8,19 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
-#include <numeric>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
 
-#include "connectors/embedded_broker.h"
-#include "generator/session_generator.h"
-#include "kafka_test_util.h"
+#include "tests/integration/cluster.h"
+#include "tests/support/files.h"
 
 namespace skillstream {
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 std::string temp_dir() {
   char tmpl[] = "/tmp/skillstream-it-XXXXXX";
@@ -74,18 +70,13 @@ struct Child {
 
   // Exit code, or -signal; -999 on timeout (then the child is killed).
   int wait(std::chrono::seconds timeout) {
-    auto deadline = Clock::now() + timeout;
     int status = 0;
-    while (Clock::now() < deadline) {
-      pid_t r = ::waitpid(pid, &status, WNOHANG);
-      if (r == pid) {
-        pid = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (!testing::wait_for([&] { return ::waitpid(pid, &status, WNOHANG) == pid; }, timeout)) {
+      kill_now();
+      return -999;
     }
-    kill_now();
-    return -999;
+    pid = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
   }
 
   void kill_now() {
@@ -101,38 +92,36 @@ struct Child {
   }
 };
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+using testing::read_file;
+using testing::total;
+
+// Partitions an instance holds, from its log: "assigned N partition(s)" minus
+// "revoked N ..." and "lost N ...".
+int held_partitions(const std::string& log) {
+  static const std::regex line(R"((assigned|revoked|lost) (\d+) partition)");
+  int held = 0;
+  for (std::sregex_iterator it(log.begin(), log.end(), line), end; it != end; ++it) {
+    const int n = std::stoi((*it)[2]);
+    held += (*it)[1] == "assigned" ? n : -n;
+  }
+  return held;
 }
 
-std::string write_config(const std::string& dir, const std::string& brokers) {
-  std::string path = dir + "/skillstream.toml";
-  std::ofstream out(path);
-  out << "[kafka]\nbrokers = \"" << brokers << "\"\n"
-      << "[kafka.consumer]\n\"session.timeout.ms\" = \"3000\"\n"
-      << "\"heartbeat.interval.ms\" = \"500\"\n\"fetch.wait.max.ms\" = \"10\"\n"
-      << "[http]\naddr = \"127.0.0.1:0\"\n";  // instances side by side: a free port each
-  return path;
-}
-
-std::int64_t total(const std::vector<std::int64_t>& v) {
-  return std::accumulate(v.begin(), v.end(), std::int64_t{0});
+// The binary's default topic names: `run` needs no topic flags, as a user runs it.
+testing::Topics default_topics(int input, int clean, int dlq) {
+  return {.input = "sessions.raw",
+          .clean = "sessions.clean",
+          .dlq = "sessions.dlq",
+          .input_partitions = input,
+          .clean_partitions = clean,
+          .dlq_partitions = dlq};
 }
 
 TEST(SkillstreamProcess, TwoInstancesSplitPartitionsAndSurviveSigkillOfOne) {
-  std::string error;
-  auto broker = connectors::EmbeddedBroker::start(1, error);
-  ASSERT_NE(broker, nullptr) << error;
   constexpr int kParts = 8;
-  ASSERT_TRUE(broker->create_topic("sessions.raw", kParts).ok());
-  ASSERT_TRUE(broker->create_topic("sessions.clean", kParts).ok());
-  ASSERT_TRUE(broker->create_topic("sessions.dlq", 2).ok());
-  const std::string brokers = broker->bootstraps();
+  const testing::Cluster c(default_topics(kParts, kParts, 2));
   const std::string dir = temp_dir();
-  const std::string config = write_config(dir, brokers);
+  const std::string config = c.write_config(dir);
 
   Child a = Child::spawn(
       {SKILLSTREAM_BINARY, "run", "--config", config, "--instance-id", "A", "--workers", "1"},
@@ -140,93 +129,68 @@ TEST(SkillstreamProcess, TwoInstancesSplitPartitionsAndSurviveSigkillOfOne) {
   Child b = Child::spawn(
       {SKILLSTREAM_BINARY, "run", "--config", config, "--instance-id", "B", "--workers", "1"},
       dir + "/b.log");
-  // Both members own partitions once the cooperative rebalance settles.
+  // Both members own partitions once the cooperative rebalance settles. (Any
+  // "assigned" line was not enough: a member's first one can be "assigned 0", and the
+  // other then read the whole input before the split.)
   ASSERT_TRUE(testing::wait_for(
       [&] {
-        return slurp(dir + "/a.log").find("assigned") != std::string::npos &&
-               slurp(dir + "/b.log").find("assigned") != std::string::npos;
+        const int a_held = held_partitions(read_file(dir + "/a.log"));
+        const int b_held = held_partitions(read_file(dir + "/b.log"));
+        return a_held > 0 && b_held > 0 && a_held + b_held == kParts;
       },
       std::chrono::seconds(30)))
-      << slurp(dir + "/a.log") << slurp(dir + "/b.log");
+      << read_file(dir + "/a.log") << read_file(dir + "/b.log");
 
   auto first = testing::generated_inputs(3000, 11, 0.1, 0.05, kParts);
-  testing::produce_all(brokers, "sessions.raw", first);
-  ASSERT_TRUE(testing::wait_for(
-      [&] { return total(testing::high_watermarks(brokers, "sessions.clean", kParts)) > 1000; },
-      std::chrono::seconds(30)));
+  c.produce(first);
+  ASSERT_TRUE(testing::wait_for([&] { return total(c.high_watermarks("sessions.clean")) > 1000; },
+                                std::chrono::seconds(30)));
   b.kill_now();  // SIGKILL: its in-flight and uncommitted records are re-read by A
   auto second = testing::generated_inputs(3000, 12, 0.1, 0.05, kParts);
-  testing::produce_all(brokers, "sessions.raw", second);
+  c.produce(second);
   const std::int64_t inputs = static_cast<std::int64_t>(first.size() + second.size());
 
-  auto covered = [&] {
-    std::set<std::pair<std::string, std::string>> seen;
-    for (const char* t : {"sessions.clean", "sessions.dlq"}) {
-      for (const auto& o : testing::read_all(brokers, t, t[9] == 'c' ? kParts : 2)) {
-        seen.emplace(o.header("skillstream.source.partition").value_or("?"),
-                     o.header("skillstream.source.offset").value_or("?"));
-      }
-    }
-    return static_cast<std::int64_t>(seen.size());
-  };
+  ASSERT_TRUE(
+      testing::wait_for([&] { return c.outputs_written() >= inputs; }, std::chrono::seconds(60)));
   ASSERT_TRUE(testing::wait_for(
-      [&] {
-        return total(testing::high_watermarks(brokers, "sessions.clean", kParts)) +
-                   total(testing::high_watermarks(brokers, "sessions.dlq", 2)) >=
-               inputs;
-      },
-      std::chrono::seconds(60)));
-  ASSERT_TRUE(testing::wait_for([&] { return covered() == inputs; }, std::chrono::seconds(30)));
+      [&] { return static_cast<std::int64_t>(c.output_counts().size()) == inputs; },
+      std::chrono::seconds(30)));
 
   ::kill(a.pid, SIGTERM);
-  EXPECT_EQ(a.wait(std::chrono::seconds(30)), 0) << slurp(dir + "/a.log");
+  EXPECT_EQ(a.wait(std::chrono::seconds(30)), 0) << read_file(dir + "/a.log");
   // Both instances wrote records: the partitions were split.
   std::set<std::string> instances;
-  for (const auto& o : testing::read_all(brokers, "sessions.clean", kParts)) {
+  for (const auto& o : c.read("sessions.clean")) {
     instances.insert(o.header("skillstream.instance").value_or("?"));
   }
   EXPECT_EQ(instances, (std::set<std::string>{"A", "B"}));
   // A committed everything it delivered before exiting.
-  EXPECT_EQ(testing::committed_offsets(brokers, "skillstream", "sessions.raw", kParts),
-            testing::high_watermarks(brokers, "sessions.raw", kParts));
+  EXPECT_EQ(c.committed("skillstream"), c.input_high_watermarks());
 }
 
 TEST(SkillstreamProcess, SigtermMidStreamLosesNothingAndExitsZero) {
-  std::string error;
-  auto broker = connectors::EmbeddedBroker::start(1, error);
-  ASSERT_NE(broker, nullptr) << error;
   constexpr int kParts = 4;
-  for (const char* t : {"sessions.raw", "sessions.clean", "sessions.dlq"}) {
-    ASSERT_TRUE(broker->create_topic(t, kParts).ok());
-  }
-  const std::string brokers = broker->bootstraps();
+  const testing::Cluster c(default_topics(kParts, kParts, kParts));
   const std::string dir = temp_dir();
-  const std::string config = write_config(dir, brokers);
+  const std::string config = c.write_config(dir);
   auto in = testing::generated_inputs(12000, 21, 0.1, 0.05, kParts);
-  testing::produce_all(brokers, "sessions.raw", in);
+  c.produce(in);
 
   Child a = Child::spawn({SKILLSTREAM_BINARY, "run", "--config", config, "--workers", "1",
                           "--batch-max-records", "64"},
                          dir + "/a.log");
-  ASSERT_TRUE(testing::wait_for(
-      [&] { return total(testing::high_watermarks(brokers, "sessions.clean", kParts)) > 0; },
-      std::chrono::seconds(30)));
+  ASSERT_TRUE(testing::wait_for([&] { return total(c.high_watermarks("sessions.clean")) > 0; },
+                                std::chrono::seconds(30)));
   ::kill(a.pid, SIGTERM);
-  EXPECT_EQ(a.wait(std::chrono::seconds(40)), 0) << slurp(dir + "/a.log");
+  EXPECT_EQ(a.wait(std::chrono::seconds(40)), 0) << read_file(dir + "/a.log");
 
   Child again = Child::spawn({SKILLSTREAM_BINARY, "run", "--config", config, "--stop-at-end"},
                              dir + "/again.log");
-  EXPECT_EQ(again.wait(std::chrono::seconds(60)), 0) << slurp(dir + "/again.log");
-  std::set<std::pair<std::string, std::string>> seen;
+  EXPECT_EQ(again.wait(std::chrono::seconds(60)), 0) << read_file(dir + "/again.log");
+  const auto counts = c.output_counts();
+  EXPECT_EQ(counts.size(), in.size());
   std::size_t outputs = 0;
-  for (const char* t : {"sessions.clean", "sessions.dlq"}) {
-    for (const auto& o : testing::read_all(brokers, t, kParts)) {
-      ++outputs;
-      seen.emplace(o.header("skillstream.source.partition").value_or("?"),
-                   o.header("skillstream.source.offset").value_or("?"));
-    }
-  }
-  EXPECT_EQ(seen.size(), in.size());
+  for (const auto& [id, n] : counts) outputs += static_cast<std::size_t>(n);
   EXPECT_EQ(outputs, in.size());  // a clean stop commits all it delivered: no duplicates
 }
 
@@ -236,7 +200,7 @@ TEST(SkillstreamProcess, EndToEndWithKcatAndSkillstreamBroker) {
   Child broker =
       Child::spawn({SKILLSTREAM_BINARY, "broker", "--partitions", "4"}, dir + "/broker.log", true);
   const std::string brokers = broker.read_line();
-  ASSERT_NE(brokers.find("127.0.0.1:"), std::string::npos) << slurp(dir + "/broker.log");
+  ASSERT_NE(brokers.find("127.0.0.1:"), std::string::npos) << read_file(dir + "/broker.log");
 
   // 400 generated sessions and 3 broken lines, one per line.
   // (kcat's own 1 MB message limit: leave out generated too_large records.)
@@ -258,13 +222,13 @@ TEST(SkillstreamProcess, EndToEndWithKcatAndSkillstreamBroker) {
   EXPECT_GE(static_cast<std::size_t>(written), count - 5);
   count = static_cast<std::size_t>(written);
 
-  const std::string config = write_config(dir, brokers);
+  const std::string config = testing::write_run_config(dir, brokers, default_topics(4, 4, 4));
   Child run = Child::spawn(
       {SKILLSTREAM_BINARY, "run", "--config", config, "--stop-at-end", "--log-format", "json"},
       dir + "/run.log");
-  ASSERT_EQ(run.wait(std::chrono::seconds(60)), 0) << slurp(dir + "/run.log");
+  ASSERT_EQ(run.wait(std::chrono::seconds(60)), 0) << read_file(dir + "/run.log");
   // Every log line is one JSON object.
-  std::istringstream log(slurp(dir + "/run.log"));
+  std::istringstream log(read_file(dir + "/run.log"));
   for (std::string line; std::getline(log, line);) {
     EXPECT_EQ(line.front(), '{') << line;
     EXPECT_EQ(line.back(), '}') << line;
@@ -275,7 +239,7 @@ TEST(SkillstreamProcess, EndToEndWithKcatAndSkillstreamBroker) {
     std::string cmd = "kcat -C -b " + brokers + " -t " + topic + " -o beginning -e -J -q > " + out;
     EXPECT_EQ(::system(cmd.c_str()), 0);
     std::vector<std::string> lines;
-    std::istringstream s(slurp(out));
+    std::istringstream s(read_file(out));
     for (std::string line; std::getline(s, line);) {
       if (!line.empty()) lines.push_back(line);
     }
@@ -312,12 +276,10 @@ namespace {
 // A failed authentication is fatal: one clear line naming it, exit 1, and the
 // password (from ${ENV}) never printed.
 TEST(SkillstreamProcess, FailedAuthenticationExitsOneWithOneLineAndNoSecret) {
-  std::string error;
-  auto broker = connectors::EmbeddedBroker::start(1, error);
-  ASSERT_NE(broker, nullptr) << error;
+  const testing::Cluster cluster;
   const std::string dir = temp_dir();
   const std::string config = dir + "/sasl.toml";
-  std::ofstream(config) << "[kafka]\nbrokers = \"" << broker->bootstraps() << "\"\n"
+  std::ofstream(config) << "[kafka]\nbrokers = \"" << cluster.bootstraps() << "\"\n"
                         << "[kafka.common]\n\"security.protocol\" = \"sasl_plaintext\"\n"
                         << "\"sasl.mechanisms\" = \"PLAIN\"\n\"sasl.username\" = \"agent\"\n"
                         << "\"sasl.password\" = \"${SKILLSTREAM_TEST_PASSWORD}\"\n"
@@ -325,7 +287,7 @@ TEST(SkillstreamProcess, FailedAuthenticationExitsOneWithOneLineAndNoSecret) {
   ::setenv("SKILLSTREAM_TEST_PASSWORD", "hunter2-not-for-logs", 1);
   Child c = Child::spawn({SKILLSTREAM_BINARY, "run", "--config", config}, dir + "/run.log");
   EXPECT_EQ(c.wait(std::chrono::seconds(60)), 1);
-  const std::string log = slurp(dir + "/run.log");
+  const std::string log = read_file(dir + "/run.log");
   EXPECT_NE(log.find("skillstream run: Kafka authentication/authorization failed"),
             std::string::npos)
       << log;

@@ -12,28 +12,13 @@
 #include "processor/privacy_scanner.h"
 #include "processor/record_processor.h"
 #include "tests/processor/json_equal.h"
+#include "tests/support/files.h"
 
 namespace skillstream::processor {
 namespace {
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::vector<std::string> split_lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t nl = text.find('\n', start);
-    if (nl == std::string::npos) nl = text.size();
-    lines.push_back(text.substr(start, nl - start));
-    start = nl + 1;
-  }
-  return lines;
-}
+using testing::read_file;
+using testing::split_lines;
 
 struct Expected {
   std::string case_name, default_verdict, reject_verdict, strict_verdict, redacted_text;

@@ -1,5 +1,6 @@
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <random>
 #include <thread>
 #include <vector>
@@ -19,6 +20,7 @@ struct Job {
 
 TEST(OrderedWorkerPool, ReturnsJobsInSubmissionOrder) {
   OrderedWorkerPool<Job> pool(4, 8, [](std::size_t, Job& j) {
+    // The scenario: jobs take random times, so the workers finish them out of order.
     std::this_thread::sleep_for(std::chrono::microseconds(j.delay_us));
     j.result = j.seq * 2;
   });
@@ -40,20 +42,24 @@ TEST(OrderedWorkerPool, ReturnsJobsInSubmissionOrder) {
 }
 
 TEST(OrderedWorkerPool, SubmitBlocksWhileFull) {
-  std::atomic<bool> release{false};
-  OrderedWorkerPool<Job> pool(2, 3, [&](std::size_t, Job&) {
-    while (!release.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  });
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  // Jobs hold their worker until released (at most 30 s, so that a failed assertion
+  // below ends the test instead of hanging it).
+  OrderedWorkerPool<Job> pool(
+      2, 3, [released](std::size_t, Job&) { (void)released.wait_for(std::chrono::seconds(30)); });
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(pool.submit(Job{i}));
   std::atomic<bool> fourth_in{false};
   std::thread producer([&] {
     EXPECT_TRUE(pool.submit(Job{3}));
     fourth_in = true;
   });
+  // The scenario: time passes while the pool is full, and the fourth submission must
+  // stay blocked through it (there is no event to wait for when nothing happens).
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   EXPECT_FALSE(fourth_in.load());
   EXPECT_EQ(pool.in_flight(), 3u);
-  release = true;
+  release.set_value();
   ASSERT_TRUE(pool.next().has_value());  // frees a slot
   producer.join();
   EXPECT_TRUE(fourth_in.load());
