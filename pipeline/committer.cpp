@@ -19,6 +19,15 @@ OffsetList Committer::due(const processor::OffsetTracker& tracker,
   return out;
 }
 
+OffsetList Committer::all(const processor::OffsetTracker& tracker,
+                          const std::vector<std::int32_t>& partitions) const {
+  OffsetList out;
+  for (std::int32_t p : partitions) {
+    if (auto c = tracker.committable(p)) out.emplace_back(p, *c);
+  }
+  return out;
+}
+
 void Committer::sent(const OffsetList& offsets) {
   for (auto [p, o] : offsets) sent_[p] = o;
 }

@@ -21,6 +21,10 @@ class Committer {
   // The (partition, next offset) pairs to send for `partitions`.
   [[nodiscard]] OffsetList due(const processor::OffsetTracker& tracker,
                                const std::vector<std::int32_t>& partitions) const;
+  // Every committable position of `partitions`, sent or not: for the commits that
+  // must not rely on an earlier asynchronous one having landed (revoke, exit).
+  [[nodiscard]] OffsetList all(const processor::OffsetTracker& tracker,
+                               const std::vector<std::int32_t>& partitions) const;
   // They were handed to the consumer.
   void sent(const OffsetList& offsets);
   // The broker refused a commit: forget what was sent, so that it is sent again.

@@ -303,7 +303,9 @@ struct KafkaPipeline::Impl {
 
   // Bounded synchronous commit; false when offsets that should be committed are not.
   bool commit_within(const std::vector<std::int32_t>& partitions, std::chrono::milliseconds t) {
-    OffsetList due = committer.due(offsets, partitions);
+    // Everything committable, not only what moved: an asynchronous commit still in the
+    // air may yet fail.
+    OffsetList due = committer.all(offsets, partitions);
     if (due.empty()) return true;
     // Retried while time is left: a commit can fail transiently (coordinator moving).
     const auto deadline = Clock::now() + std::max(t, std::chrono::milliseconds(100));

@@ -26,6 +26,21 @@ TEST(Committer, SendsOnlyPositionsThatMoved) {
   EXPECT_EQ(c.due(t, {1}).size(), 1u) << "only the partitions asked";
 }
 
+TEST(Committer, AllGivesEveryCommittablePositionEvenIfSent) {
+  processor::OffsetTracker t;
+  t.add_partition(0);
+  t.add_partition(1);
+  t.on_read(0, 4);
+  t.on_read(1, 9);
+  ASSERT_TRUE(t.on_ack(0, 4));
+  Committer c;
+  c.sent(c.due(t, {0, 1}));
+  EXPECT_TRUE(c.due(t, {0, 1}).empty());
+  const OffsetList all = c.all(t, {0, 1});
+  ASSERT_EQ(all.size(), 1u) << "partition 1 has nothing acknowledged";
+  EXPECT_EQ(all[0], (std::pair<std::int32_t, std::int64_t>{0, 5}));
+}
+
 TEST(Committer, ARefusedCommitIsSentAgain) {
   processor::OffsetTracker t;
   t.add_partition(0);
