@@ -14,5 +14,6 @@ void add_run_command(CLI::App& app, int& exit_code);
 void add_broker_command(CLI::App& app, int& exit_code);
 void add_demo_command(CLI::App& app, int& exit_code);
 void add_dlq_command(CLI::App& app, int& exit_code);  // dlq stats
+void add_redrive_command(CLI::App& app, int& exit_code);
 
 }  // namespace skillstream::apps

@@ -64,9 +64,10 @@ PropertyCheck check_properties(const KafkaProperties& properties) {
 Status apply_properties(rd_kafka_conf_t* conf, const KafkaProperties& properties) {
   for (const auto& [name, value] : properties) {
     if (PropertyProblem p = set_one(conf, name, value); p != PropertyProblem::none) {
-      return Status::failure(Errc::config, fmt::format(
-          "{}: {}", name,
-          p == PropertyProblem::unknown ? "unknown property" : "invalid value (not shown)"));
+      return Status::failure(
+          Errc::config, fmt::format("{}: {}", name,
+                                    p == PropertyProblem::unknown ? "unknown property"
+                                                                  : "invalid value (not shown)"));
     }
   }
   rd_kafka_conf_set_log_cb(conf, log_to_spdlog);

@@ -9,6 +9,7 @@ namespace skillstream::connectors {
 KafkaSink::~KafkaSink() {
   if (clean_ != nullptr) rd_kafka_topic_destroy(clean_);
   if (dlq_ != nullptr) rd_kafka_topic_destroy(dlq_);
+  if (parking_ != nullptr) rd_kafka_topic_destroy(parking_);
   if (rk_ != nullptr) rd_kafka_destroy(rk_);
 }
 
@@ -49,7 +50,11 @@ Result<std::unique_ptr<KafkaSink>> KafkaSink::create(const KafkaSinkOptions& opt
   }
   sink->clean_ = rd_kafka_topic_new(sink->rk_, options.clean_topic.c_str(), nullptr);
   sink->dlq_ = rd_kafka_topic_new(sink->rk_, options.dlq_topic.c_str(), nullptr);
-  if (sink->clean_ == nullptr || sink->dlq_ == nullptr) {
+  if (!options.parking_topic.empty()) {
+    sink->parking_ = rd_kafka_topic_new(sink->rk_, options.parking_topic.c_str(), nullptr);
+  }
+  if (sink->clean_ == nullptr || sink->dlq_ == nullptr ||
+      (!options.parking_topic.empty() && sink->parking_ == nullptr)) {
     return Status::failure(
         Errc::client, fmt::format("producer topics: {}", rd_kafka_err2str(rd_kafka_last_error())));
   }
@@ -62,6 +67,10 @@ rd_kafka_resp_err_t KafkaSink::produce(const OutRecord& r) {
   const auto* from = static_cast<const rd_kafka_message_t*>(r.headers_of);
   if (from != nullptr && rd_kafka_message_headers(from, &in) == RD_KAFKA_RESP_ERR_NO_ERROR) {
     headers = rd_kafka_headers_copy(in);
+    for (std::size_t i = 0; i < r.dropped_count; ++i) {
+      const std::string name(r.dropped[i]);  // rare (redrive): a copy for the C string
+      (void)rd_kafka_header_remove(headers, name.c_str());
+    }
   } else {
     headers = rd_kafka_headers_new(r.header_count);
   }
@@ -70,7 +79,13 @@ rd_kafka_resp_err_t KafkaSink::produce(const OutRecord& r) {
     rd_kafka_header_add(headers, h.name.data(), static_cast<ssize_t>(h.name.size()), h.value.data(),
                         static_cast<ssize_t>(h.value.size()));
   }
-  rd_kafka_topic_t* topic = r.destination == Destination::dead_letter ? dlq_ : clean_;
+  rd_kafka_topic_t* topic = r.destination == Destination::clean         ? clean_
+                            : r.destination == Destination::dead_letter ? dlq_
+                                                                        : parking_;
+  if (topic == nullptr) {
+    rd_kafka_headers_destroy(headers);
+    return RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC;  // a parking record without a parking topic
+  }
   // No copy flag: value and key stay where the consumer put them until delivery.
   rd_kafka_resp_err_t err = rd_kafka_producev(
       rk_, RD_KAFKA_V_RKT(topic), RD_KAFKA_V_MSGFLAGS(0),

@@ -19,6 +19,7 @@ struct KafkaSinkOptions {
   std::string client_id;
   std::string clean_topic;
   std::string dlq_topic;
+  std::string parking_topic;                 // empty: none (only redrive parks records)
   std::size_t message_max_bytes = 1u << 20;  // >= max_record_bytes + room for headers
   KafkaProperties properties;                // passthrough, applied after the defaults
 };
@@ -63,6 +64,7 @@ class KafkaSink {
   rd_kafka_t* rk_ = nullptr;
   rd_kafka_topic_t* clean_ = nullptr;
   rd_kafka_topic_t* dlq_ = nullptr;
+  rd_kafka_topic_t* parking_ = nullptr;
   std::vector<DeliveryReport> reports_;  // collected by the callback during poll()
   std::size_t message_max_bytes_ = 0;
   KafkaErrors errors_;

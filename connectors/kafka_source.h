@@ -69,6 +69,8 @@ class KafkaSource {
                        std::chrono::milliseconds timeout);
   // Pauses / resumes every currently assigned partition.
   void pause_all();
+  // Pauses one partition of the topic (redrive: read up to its end offset).
+  void pause(std::int32_t partition);
   void resume_all();
   // Leaves the group within `timeout` (a final revoke arrives through on_rebalance).
   // False when it could not (the coordinator is unreachable): the handle is then

@@ -1,6 +1,7 @@
 #include "pipeline/kafka_pipeline.h"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <thread>
 #include <unordered_map>
@@ -13,6 +14,7 @@
 #include "connectors/delivery_errors.h"
 #include "connectors/kafka_sink.h"
 #include "connectors/kafka_source.h"
+#include "connectors/topic_reader.h"
 #include "pipeline/committer.h"
 #include "pipeline/delivery_tracker.h"
 #include "pipeline/http_server.h"
@@ -94,6 +96,8 @@ struct KafkaPipeline::Impl {
 
   config::Settings s;
   std::shared_ptr<const processor::PrivacyPatterns> patterns;
+  PipelineMode mode;
+  std::string input_topic;  // run: input_topic; redrive: dlq_topic
   // Declared first, destroyed last: workers and the HTTP threads read it.
   std::unique_ptr<PipelineMetrics> metrics;
   std::unique_ptr<HttpServer> http;  // stopped before `metrics` goes
@@ -111,9 +115,14 @@ struct KafkaPipeline::Impl {
   Committer committer;
   RetryLog retry_log;
   std::unordered_map<std::int32_t, bool> eof;  // assigned partitions: at their end?
-  std::unique_ptr<Batch> cur;                  // being filled
-  std::vector<DeliveryReport> reports;         // this turn's delivery reports
-  connectors::OutRecord out;                   // reused for every produce
+  // Redrive: each partition's offsets at start (read up to `high`, never our own
+  // output) and whether an assigned partition is read to there.
+  std::unordered_map<std::int32_t, connectors::PartitionOffsets> ranges;
+  std::unordered_map<std::int32_t, bool> read_to_end;
+  std::vector<std::int32_t> need_pause;  // assigned partitions with nothing to read
+  std::unique_ptr<Batch> cur;            // being filled
+  std::vector<DeliveryReport> reports;   // this turn's delivery reports
+  connectors::OutRecord out;             // reused for every produce
 
   bool paused = false;
   bool assigned_once = false;
@@ -124,13 +133,20 @@ struct KafkaPipeline::Impl {
   std::string fatal_error;
   PipelineStats stats;
 
-  Impl(config::Settings settings, std::shared_ptr<const processor::PrivacyPatterns> p)
+  Impl(config::Settings settings, std::shared_ptr<const processor::PrivacyPatterns> p,
+       PipelineMode m)
       : s(std::move(settings)),
         patterns(std::move(p)),
-        router(RouterOptions{s.input_topic, s.instance_id, std::string(skillstream_version())}),
+        mode(m),
+        input_topic(m == PipelineMode::redrive ? s.dlq_topic : s.input_topic),
+        router(RouterOptions{input_topic, s.instance_id, std::string(skillstream_version()), 1024,
+                             m == PipelineMode::redrive, s.redrive.max_attempts}),
         delivery(DeliveryLimits{s.max_inflight_bytes, s.max_inflight_records},
                  s.on_undeliverable == config::OnUndeliverable::halt ? OnPermanent::halt
                                                                      : OnPermanent::stub) {}
+
+  bool redrive() const { return mode == PipelineMode::redrive; }
+  bool dry_run() const { return redrive() && s.redrive.dry_run; }
 
   // ---- workers -----------------------------------------------------------------
   void judge(std::size_t worker, Batch& b) {
@@ -149,15 +165,32 @@ struct KafkaPipeline::Impl {
     for (const DeliveryReport& rep : reports) {
       Record& r = *static_cast<Record*>(rep.opaque);
       if (rep.err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        (void)offsets.on_ack(r.in.partition, r.in.offset);
-        ++stats.delivered;
-        metrics->on_delivered(r.dead_letter(), output_bytes(r), r.in.timestamp_ms);
-        delivery.delivered(r);
+        on_delivered(r);
       } else {
         on_failure(r, rep.err, false);
       }
     }
     reports.clear();
+  }
+
+  void on_delivered(Record& r) {
+    (void)offsets.on_ack(r.in.partition, r.in.offset);
+    ++stats.delivered;
+    metrics->on_delivered(r.dead_letter(), output_bytes(r), r.in.timestamp_ms);
+    if (redrive()) {
+      auto& rd = stats.redrive;
+      const auto why = static_cast<std::size_t>(r.reason);
+      if (!r.judge || r.stub) {
+        ++rd.skipped;
+      } else if (r.destination == connectors::Destination::clean) {
+        ++rd.moved[static_cast<std::size_t>(r.prev_reason)];
+      } else if (r.destination == connectors::Destination::parking) {
+        ++rd.parked[why];
+      } else {
+        ++rd.requeued[why];
+      }
+    }
+    delivery.delivered(r);
   }
 
   void on_failure(Record& r, rd_kafka_resp_err_t err, bool by_client) {
@@ -219,6 +252,11 @@ struct KafkaPipeline::Impl {
     const auto now = Clock::now();
     while (Record* r = delivery.next(now)) {
       router.route(*r, out);
+      r->destination = out.destination;
+      if (dry_run()) {  // nothing is written: count what would move
+        on_delivered(*r);
+        continue;
+      }
       const rd_kafka_resp_err_t err = sink->produce(out);
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
         delivery.produced(*r);
@@ -265,6 +303,7 @@ struct KafkaPipeline::Impl {
       return;
     }
     if (auto it = eof.find(m->partition); it != eof.end()) it->second = false;
+    if (redrive() && past_end(m)) return;
     offsets.on_read(m->partition, m->offset);
     delivery.on_read(m->len);
     metrics->on_read(m->len);
@@ -278,6 +317,48 @@ struct KafkaPipeline::Impl {
     r.batch = cur.get();
     r.message = m;
     r.in = input_meta(m);
+    if (redrive()) select(r, m);
+  }
+
+  // Redrive reads each partition up to its end offset at start, never its own output:
+  // a record at or past it is dropped (read again next time) and the partition paused.
+  bool past_end(rd_kafka_message_t* m) {
+    auto it = ranges.find(m->partition);
+    const std::int64_t end = it != ranges.end() ? it->second.high : 0;
+    if (m->offset + 1 >= end) {
+      read_to_end[m->partition] = true;
+      source->pause(m->partition);
+    }
+    if (m->offset < end) return false;
+    rd_kafka_message_destroy(m);
+    return true;
+  }
+
+  // Redrive's filters, from the dead-letter record's headers: stubs and records the
+  // filters leave out are not judged and go back unchanged.
+  void select(Record& r, const rd_kafka_message_t* m) const {
+    rd_kafka_headers_t* h = nullptr;
+    auto text = [&](const char* name) {
+      const void* v = nullptr;
+      std::size_t n = 0;
+      if (h == nullptr || rd_kafka_header_get_last(h, name, &v, &n) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+          v == nullptr) {
+        return std::string_view();
+      }
+      return std::string_view(static_cast<const char*>(v), n);
+    };
+    (void)rd_kafka_message_headers(m, &h);
+    (void)processor::parse_reason(text("skillstream.reason"), r.prev_reason);
+    std::int64_t ts = -1;
+    const std::string_view ts_text = text("skillstream.source.timestamp");
+    (void)std::from_chars(ts_text.data(), ts_text.data() + ts_text.size(), ts);
+    const std::string_view attempt = text("skillstream.redrive.attempt");
+    (void)std::from_chars(attempt.data(), attempt.data() + attempt.size(), r.attempt);
+    const auto& f = s.redrive;
+    const bool reason_ok = f.reasons.empty() || std::find(f.reasons.begin(), f.reasons.end(),
+                                                          r.prev_reason) != f.reasons.end();
+    r.judge =
+        r.prev_reason != Reason::undeliverable && reason_ok && ts >= f.since_ms && ts < f.until_ms;
   }
 
   // Hands the current batch to the workers when there is room; false when full.
@@ -292,6 +373,7 @@ struct KafkaPipeline::Impl {
 
   // ---- commits -----------------------------------------------------------------
   void commit_async() {
+    if (dry_run()) return;
     OffsetList due = committer.due(offsets, offsets.partitions());
     if (due.empty()) return;
     if (Status st = source->commit(due); !st.ok()) {
@@ -303,6 +385,7 @@ struct KafkaPipeline::Impl {
 
   // Bounded synchronous commit; false when offsets that should be committed are not.
   bool commit_within(const std::vector<std::int32_t>& partitions, std::chrono::milliseconds t) {
+    if (dry_run()) return true;
     // Everything committable, not only what moved: an asynchronous commit still in the
     // air may yet fail.
     OffsetList due = committer.all(offsets, partitions);
@@ -393,14 +476,22 @@ struct KafkaPipeline::Impl {
       for (auto p : ids) {
         offsets.add_partition(p);
         eof[p] = false;
+        if (redrive()) {
+          auto it = ranges.find(p);
+          read_to_end[p] = it == ranges.end() ||
+                           std::max(it->second.committed, it->second.low) >= it->second.high;
+          if (read_to_end[p]) need_pause.push_back(p);
+        }
       }
       if (Status st = source->incremental_assign(parts); !st.ok()) spdlog::error("{}", st.error);
       if (paused && parts->cnt > 0) (void)rd_kafka_pause_partitions(source->handle(), parts);
+      for (auto p : need_pause) source->pause(p);
+      need_pause.clear();
       if (!assigned_once) {
         stats.join_seconds = std::chrono::duration<double>(Clock::now() - run_started).count();
       }
       assigned_once = true;
-      spdlog::info("assigned {} partition(s) of {}", ids.size(), s.input_topic);
+      spdlog::info("assigned {} partition(s) of {}", ids.size(), input_topic);
       return;
     }
     // Revoke: finish the in-flight records, commit them, then release.
@@ -419,16 +510,24 @@ struct KafkaPipeline::Impl {
     for (auto p : ids) {
       offsets.remove_partition(p);
       eof.erase(p);
+      read_to_end.erase(p);
       committer.forget(p);
     }
     if (Status st = source->incremental_unassign(parts); !st.ok()) spdlog::error("{}", st.error);
-    spdlog::info("{} {} partition(s) of {}", lost ? "lost" : "revoked", ids.size(), s.input_topic);
+    spdlog::info("{} {} partition(s) of {}", lost ? "lost" : "revoked", ids.size(), input_topic);
   }
 
   bool at_end() const {
-    if (!s.stop_at_end || !assigned_once || eof.empty()) return false;
-    for (const auto& [p, e] : eof) {
-      if (!e) return false;
+    if (redrive()) {  // always a batch job: up to the end offsets seen at start
+      if (!assigned_once) return false;
+      for (const auto& [p, d] : read_to_end) {
+        if (!d) return false;
+      }
+    } else {
+      if (!s.stop_at_end || !assigned_once || eof.empty()) return false;
+      for (const auto& [p, e] : eof) {
+        if (!e) return false;
+      }
     }
     return (!cur || cur->records.empty()) && pool->in_flight() == 0 &&
            offsets.pending_total() == 0 && delivery.inflight_records() == 0;
@@ -441,12 +540,12 @@ struct KafkaPipeline::Impl {
 
   void on_stats(std::string_view json) {
     ConsumerStats st;
-    if (parse_consumer_stats(json, s.input_topic, st)) metrics->on_consumer_stats(std::move(st));
+    if (parse_consumer_stats(json, input_topic, st)) metrics->on_consumer_stats(std::move(st));
   }
 
   // ---- set-up ----------------------------------------------------------------------
   Status start(std::size_t workers) {
-    metrics = std::make_unique<PipelineMetrics>(workers, s.input_topic);
+    metrics = std::make_unique<PipelineMetrics>(workers, input_topic);
     if (s.http_addr != "off") {
       std::string error;
       http = HttpServer::start(s.http_addr, observability_routes(*metrics), error);
@@ -459,11 +558,12 @@ struct KafkaPipeline::Impl {
     so.client_id = "skillstream-" + s.instance_id;
     so.clean_topic = s.clean_topic;
     so.dlq_topic = s.dlq_topic;
+    if (redrive()) so.parking_topic = s.redrive.parking_topic;
     // The broker decides what is too large, not the client: a too_large record reaches
     // the dead-letter topic with its value whenever the topic's max.message.bytes
     // accepts it (128 MiB is above any broker's default socket.request.max.bytes).
-    so.message_max_bytes = std::max<std::size_t>(s.processor.max_record_bytes + (64u << 10),
-                                                 128u << 20);
+    so.message_max_bytes =
+        std::max<std::size_t>(s.processor.max_record_bytes + (64u << 10), 128u << 20);
     so.properties = s.producer_properties;
     auto made_sink = KafkaSink::create(so);
     if (!made_sink.ok()) return made_sink.status();
@@ -471,8 +571,8 @@ struct KafkaPipeline::Impl {
 
     KafkaSourceOptions co;
     co.brokers = s.brokers;
-    co.topic = s.input_topic;
-    co.group = s.group;
+    co.topic = input_topic;
+    co.group = redrive() ? s.redrive.group : s.group;
     co.client_id = "skillstream-" + s.instance_id;
     co.partition_eof = s.stop_at_end;
     co.properties = s.consumer_properties;
@@ -493,7 +593,28 @@ struct KafkaPipeline::Impl {
     max_jobs = workers * 2 + 2;
     pool = std::make_unique<Pool>(
         workers, max_jobs, [this](std::size_t w, std::unique_ptr<Batch>& b) { judge(w, *b); });
+    if (redrive()) {
+      if (Status st = read_ranges(); !st.ok()) return st;
+    }
     return source->subscribe();
+  }
+
+  // Redrive: the dead-letter topic's partitions, end offsets and the group's commits at
+  // start, from outside the group.
+  Status read_ranges() {
+    connectors::TopicReaderOptions ro;
+    ro.brokers = s.brokers;
+    ro.topic = input_topic;
+    ro.group = s.redrive.group;
+    ro.client_id = "skillstream-" + s.instance_id + "-ranges";
+    ro.properties = s.consumer_properties;
+    ro.timeout = s.connect_timeout;
+    auto reader = connectors::TopicReader::create(ro);
+    if (!reader.ok()) return reader.status();
+    auto parts = reader.value()->offsets();
+    if (!parts.ok()) return parts.status();
+    for (const auto& p : parts.value()) ranges[p.partition] = p;
+    return Status::success();
   }
 
   // ---- the loop ----------------------------------------------------------------------
@@ -559,11 +680,12 @@ struct KafkaPipeline::Impl {
         }
         last_summary = now;
       }
-      if (s.stop_at_end && !assigned_once && now - run_started >= s.connect_timeout) {
+      if ((s.stop_at_end || redrive()) && !assigned_once &&
+          now - run_started >= s.connect_timeout) {
         fatal_error = fmt::format(
             "no partition of {} assigned within {} ms (stop_at_end): are the brokers ({}) "
             "reachable and the topic there?",
-            s.input_topic, s.connect_timeout.count(), s.brokers);
+            input_topic, s.connect_timeout.count(), s.brokers);
         break;
       }
       if (at_end()) {
@@ -637,8 +759,9 @@ struct KafkaPipeline::Impl {
 };
 
 KafkaPipeline::KafkaPipeline(config::Settings settings,
-                             std::shared_ptr<const processor::PrivacyPatterns> patterns)
-    : impl_(std::make_unique<Impl>(std::move(settings), std::move(patterns))) {}
+                             std::shared_ptr<const processor::PrivacyPatterns> patterns,
+                             PipelineMode mode)
+    : impl_(std::make_unique<Impl>(std::move(settings), std::move(patterns), mode)) {}
 
 KafkaPipeline::~KafkaPipeline() = default;
 

@@ -28,6 +28,20 @@ struct PipelineStats {
   std::uint64_t undelivered = 0;    // still not delivered when the run ended
   double seconds = 0;               // the whole run
   double join_seconds = 0;          // from the start to the first assignment (the group join)
+
+  // Redrive: what was delivered where (dry run: what would have been).
+  struct Redrive {
+    std::array<std::uint64_t, processor::kReasonCount> moved{};     // to clean, by old reason
+    std::array<std::uint64_t, processor::kReasonCount> requeued{};  // back, by new reason
+    std::array<std::uint64_t, processor::kReasonCount> parked{};    // parked, by new reason
+    std::uint64_t skipped = 0;  // not selected (filters, stubs): back unchanged
+  } redrive;
+};
+
+// What the loop reads and where its outputs go.
+enum class PipelineMode : std::uint8_t {
+  run,      // input_topic -> clean / dead-letter (`skillstream run`)
+  redrive,  // dlq_topic, up to its end offsets at start -> clean / dlq / parking
 };
 
 enum class PipelineExit : std::uint8_t {
@@ -64,7 +78,8 @@ struct PipelineResult {
 class KafkaPipeline {
  public:
   KafkaPipeline(config::Settings settings,
-                std::shared_ptr<const processor::PrivacyPatterns> patterns);
+                std::shared_ptr<const processor::PrivacyPatterns> patterns,
+                PipelineMode mode = PipelineMode::run);
   ~KafkaPipeline();
   KafkaPipeline(const KafkaPipeline&) = delete;
   KafkaPipeline& operator=(const KafkaPipeline&) = delete;

@@ -17,8 +17,8 @@ struct ConsumerStats {
   std::vector<Lag> lag;     // assigned partitions of the topic whose lag is known
   std::string group_state;  // cgrp.state: "up" once the coordinator is joined
   std::string join_state;   // cgrp.join_state: "steady" when no rebalance is under way
-  int brokers_known = 0;     // brokers from the bootstrap list or the metadata
-  int brokers_up = 0;        // ... of which the connection is up
+  int brokers_known = 0;    // brokers from the bootstrap list or the metadata
+  int brokers_up = 0;       // ... of which the connection is up
 
   // No broker reachable: an outage, not an idle topic.
   [[nodiscard]] bool disconnected() const noexcept { return brokers_known > 0 && brokers_up == 0; }

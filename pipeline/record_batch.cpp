@@ -22,6 +22,7 @@ TextRef Batch::stash(std::string_view s) {
 void judge_batch(processor::RecordProcessor& processor, processor::WorkerCounters& counters,
                  Batch& batch, bool key_from_session_id) {
   for (Record& r : batch.records) {
+    if (!r.judge) continue;
     processor::Outcome o = processor.process(r.in.value.data(), r.in.value.size());
     processor::count_record(counters, o);
     r.reason = o.verdict.reason;

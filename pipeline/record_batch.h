@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "connectors/out_record.h"
 #include "processor/privacy_kind.h"
 #include "processor/reason.h"
 
@@ -47,6 +48,13 @@ struct Record {
   void* message = nullptr;  // the source's native message, freed with the batch
   InputMeta in;
 
+  // Redrive only (main thread, at read): not selected records (filters, stubs) are
+  // not judged and go back to the queue unchanged; `attempt` is the record's previous
+  // skillstream.redrive.attempt (0: none).
+  bool judge = true;
+  std::uint32_t attempt = 0;
+  processor::Reason prev_reason = processor::Reason::none;  // its skillstream.reason
+
   // The verdict (worker thread).
   processor::Reason reason = processor::Reason::none;
   processor::KindSet redacted;
@@ -56,11 +64,12 @@ struct Record {
 
   // Delivery (main thread).
   bool stub = false;  // refused for good: written as an `undeliverable` stub
+  connectors::Destination destination = connectors::Destination::clean;  // where it went
   Refusal refusal;
   std::uint32_t attempts = 0;  // failed deliveries so far
 
   [[nodiscard]] bool dead_letter() const noexcept {
-    return stub || reason != processor::Reason::none;
+    return destination != connectors::Destination::clean;
   }
 };
 

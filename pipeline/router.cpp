@@ -71,27 +71,66 @@ void Router::route(const Record& r, OutRecord& out) {
     route_stub(r, out);
     return;
   }
-  const Batch& b = *r.batch;
   out.headers_of = r.message;  // input headers are kept
+  if (options_.redrive) {
+    route_redrive(r, out);
+    return;
+  }
+  source_headers(r, out);
   if (r.reason == processor::Reason::none) {
-    out.destination = Destination::clean;
-    out.value = r.redacted.empty() ? r.in.value : b.view(r.value);
-    if (out.key.data() == nullptr && r.session_id.size > 0) out.key = b.view(r.session_id);
-    source_headers(r, out);
-    if (!r.redacted.empty()) {
-      // KindSet::to_string allocates; redacted records are the rare path (2%).
-      message_ = r.redacted.to_string();
-      out.add_header("skillstream.redacted", message_);
-    }
+    clean(r, out);
     return;
   }
   out.destination = Destination::dead_letter;
   out.value = r.in.value;
-  source_headers(r, out);
+  reject_headers(r, out);
+}
+
+void Router::clean(const Record& r, OutRecord& out) {
+  const Batch& b = *r.batch;
+  out.destination = Destination::clean;
+  out.value = r.redacted.empty() ? r.in.value : b.view(r.value);
+  if (out.key.data() == nullptr && r.session_id.size > 0) out.key = b.view(r.session_id);
+  if (!r.redacted.empty()) {
+    // KindSet::to_string allocates; redacted records are the rare path (2%).
+    message_ = r.redacted.to_string();
+    out.add_header("skillstream.redacted", message_);
+  }
+}
+
+void Router::reject_headers(const Record& r, OutRecord& out) {
+  const Batch& b = *r.batch;
   out.add_header("skillstream.reason", processor::to_string(r.reason));
   out.add_header("skillstream.path", bounded(path_, b.view(r.path)));
   out.add_header("skillstream.message", bounded(message_, b.view(r.message_text)));
   out.add_header("skillstream.version", options_.version);
+}
+
+// Redrive: the dead-letter record's headers are kept (skillstream.source.* name the
+// original input) but for the verdict and redrive ones, which are written anew.
+void Router::route_redrive(const Record& r, OutRecord& out) {
+  if (!r.judge) {  // not selected (or a stub): back to the queue unchanged
+    out.destination = Destination::dead_letter;
+    out.value = r.in.value;
+    return;
+  }
+  for (std::string_view name : {"skillstream.reason", "skillstream.path", "skillstream.message",
+                                "skillstream.errors", "skillstream.version", "skillstream.redacted",
+                                "skillstream.redrive.from", "skillstream.redrive.attempt"}) {
+    out.drop_input_header(name);
+  }
+  const std::uint32_t attempt = r.attempt + 1;
+  from_ = fmt::format("{}:{}:{}", options_.input_topic, r.in.partition, r.in.offset);
+  out.add_header("skillstream.redrive.from", from_);
+  out.add_header("skillstream.redrive.attempt", number(4, attempt));
+  if (r.reason == processor::Reason::none) {
+    clean(r, out);
+    return;
+  }
+  out.destination =
+      attempt >= options_.max_attempts ? Destination::parking : Destination::dead_letter;
+  out.value = r.in.value;
+  reject_headers(r, out);
 }
 
 // A record refused for good: an empty value that names what was refused and by whom,

@@ -19,6 +19,11 @@ struct RouterOptions {
   // marker), so a dead-letter record is never made too large by SkillStream's own
   // headers. 0: no bound.
   std::size_t max_header_bytes = 1024;
+  // Redrive: the input is the dead-letter topic itself (input_topic). Judged records
+  // go to the clean topic, or back to the dead-letter topic with attempt + 1, or, at
+  // max_attempts, to the parking topic; records not judged go back unchanged.
+  bool redrive = false;
+  unsigned max_attempts = 5;
 };
 
 // Turns a judged record and its input metadata into the output record: destination,
@@ -40,10 +45,13 @@ class Router {
   std::string_view bounded(std::string& scratch, std::string_view text) const;
   void source_headers(const Record& r, connectors::OutRecord& out);
   void route_stub(const Record& r, connectors::OutRecord& out);
+  void route_redrive(const Record& r, connectors::OutRecord& out);
+  void clean(const Record& r, connectors::OutRecord& out);
+  void reject_headers(const Record& r, connectors::OutRecord& out);
 
   RouterOptions options_;
   std::array<std::array<char, 24>, 6> numbers_{};
-  std::string path_, message_, stub_message_, sha256_;  // reused scratch
+  std::string path_, message_, stub_message_, sha256_, from_;  // reused scratch
 };
 
 // At most `max_bytes` bytes of `text`, cut back to a UTF-8 character boundary.
