@@ -730,11 +730,12 @@ def hostile_values(n, rng):
         out.append((make(), None, reason, label))
     # At and over the size limit, each in a partition of its own (the mock keeps ~5 MiB
     # per partition): at the limit is valid and clean; over it is too_large; far over
-    # the producer's message.max.bytes (limit + 64 KiB) is refused by the producer and
-    # becomes an `undeliverable` stub.
+    # the limit is too_large as well: the broker, not the producer, decides what is too
+    # large, and the embedded broker accepts it, so it reaches the dead-letter topic
+    # with its value (an undeliverable stub only when a topic refuses it).
     specials = [(padded(MAX_RECORD), "none", "at the limit (1 MiB)")] * 4 + \
                [(padded(MAX_RECORD + 1), "too_large", "limit + 1 byte")] * 4 + \
-               [(padded(2 * MAX_RECORD), "undeliverable", "2 MiB")] * 2
+               [(padded(2 * MAX_RECORD), "too_large", "2 MiB")] * 2
     for j, (v, reason, label) in enumerate(specials):
         out.append((v, j * 3, reason, label))
     return out
