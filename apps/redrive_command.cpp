@@ -12,6 +12,7 @@
 
 #include "apps/commands.h"
 #include "apps/logging.h"
+#include "apps/pipeline_exit.h"
 #include "apps/property_check.h"
 #include "apps/settings_flags.h"
 #include "apps/signals.h"
@@ -70,17 +71,7 @@ int redrive(config::Settings settings, const std::vector<std::string>& warnings)
   pipeline::PipelineResult r = pipeline.run(g_stop_requested);
   spdlog::default_logger()->flush();
   print_summary(settings, r.stats);
-  switch (r.exit) {
-    case pipeline::PipelineExit::ok:
-      return 0;
-    case pipeline::PipelineExit::failed:
-      std::fprintf(stderr, "skillstream redrive: %s\n", r.error.c_str());
-      return 1;
-    case pipeline::PipelineExit::undelivered:
-      std::fprintf(stderr, "skillstream redrive: %s\n", r.error.c_str());
-      return 3;
-  }
-  return 1;
+  return pipeline_exit_code("redrive", r);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 
 #include "apps/commands.h"
 #include "apps/logging.h"
+#include "apps/pipeline_exit.h"
 #include "apps/property_check.h"
 #include "apps/settings_flags.h"
 #include "apps/signals.h"
@@ -68,17 +69,7 @@ int run_pipeline(config::Settings settings, const std::vector<std::string>& warn
   pipeline::PipelineResult r = pipeline.run(g_stop_requested);
   log_summary(r.stats);
   spdlog::default_logger()->flush();
-  switch (r.exit) {
-    case pipeline::PipelineExit::ok:
-      return 0;
-    case pipeline::PipelineExit::failed:
-      std::fprintf(stderr, "skillstream run: %s\n", r.error.c_str());
-      return 1;
-    case pipeline::PipelineExit::undelivered:
-      std::fprintf(stderr, "skillstream run: %s\n", r.error.c_str());
-      return 3;
-  }
-  return 1;
+  return pipeline_exit_code("run", r);
 }
 
 }  // namespace

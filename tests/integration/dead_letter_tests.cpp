@@ -6,38 +6,18 @@
 
 #include <gtest/gtest.h>
 
-#include "connectors/embedded_broker.h"
-#include "kafka_test_util.h"
 #include "pipeline/kafka_pipeline.h"
-#include "processor/privacy_scanner.h"
+#include "tests/integration/cluster.h"
 
 namespace skillstream {
 namespace {
 
 constexpr int kParts = 2;
 
-pipeline::PipelineResult run_once(const std::string& brokers) {
-  config::Settings s;
-  s.brokers = brokers;
-  s.input_topic = "in";
-  s.clean_topic = "clean";
-  s.dlq_topic = "dlq";
-  s.group = "dl-group";
-  s.instance_id = "dl-1";
-  s.workers = 1;
-  s.stop_at_end = true;
-  s.http_addr = "off";
-  s.consumer_properties = {{"fetch.wait.max.ms", "10"}, {"session.timeout.ms", "6000"}};
-  std::atomic<bool> never{false};
-  pipeline::KafkaPipeline p(s, processor::PrivacyScanner::compile_patterns());
-  return p.run(never);
-}
-
 TEST(DeadLetters, HugeDuplicateKeyAndOversizeRecordKeepTheirValues) {
-  std::string error;
-  auto broker = connectors::EmbeddedBroker::start(1, error);
-  ASSERT_NE(broker, nullptr) << error;
-  for (const char* t : {"in", "clean", "dlq"}) ASSERT_TRUE(broker->create_topic(t, kParts).ok());
+  testing::Topics topics;
+  topics.input_partitions = topics.clean_partitions = topics.dlq_partitions = kParts;
+  const testing::Cluster c(topics);
 
   // 800 KB with a 400 KB key given twice: duplicate_key, whose path and message would
   // carry the key twice (800 KB of headers) if they were not bounded.
@@ -49,12 +29,12 @@ TEST(DeadLetters, HugeDuplicateKeyAndOversizeRecordKeepTheirValues) {
   // not turn it into a stub while the topic accepts it.
   in[1].value = "{\"x\":\"" + std::string(2'000'000, 'y') + "\"}";
   in[1].partition = 1;
-  testing::produce_all(broker->bootstraps(), "in", in);
+  c.produce(in);
 
-  const pipeline::PipelineResult r = run_once(broker->bootstraps());
+  const pipeline::PipelineResult r = testing::run_pipeline(c.settings("dl-group", "dl-1"));
   ASSERT_EQ(r.exit, pipeline::PipelineExit::ok) << r.error;
   EXPECT_EQ(r.stats.undeliverable, 0u);
-  const auto dlq = testing::read_all(broker->bootstraps(), "dlq", kParts);
+  const auto dlq = c.read("dlq");
   ASSERT_EQ(dlq.size(), 2u);
   for (const auto& rec : dlq) {
     const std::string reason = rec.header("skillstream.reason").value_or("");

@@ -13,10 +13,8 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
-#include "connectors/embedded_broker.h"
-#include "kafka_test_util.h"
 #include "pipeline/kafka_pipeline.h"
-#include "processor/privacy_scanner.h"
+#include "tests/integration/cluster.h"
 
 namespace skillstream {
 namespace {
@@ -41,35 +39,29 @@ long records_read(std::uint16_t port) {
 }
 
 TEST(PipelineShutdown, StalledOutputWithBacklogOverTheProducerQueueExitsWithinTheBound) {
-  std::string error;
-  auto broker = connectors::EmbeddedBroker::start(3, error);
-  ASSERT_NE(broker, nullptr) << error;
+  testing::Topics topics;
+  topics.input_partitions = topics.clean_partitions = topics.dlq_partitions = kParts;
+  const testing::Cluster c(topics, 3);
+  connectors::EmbeddedBroker* broker = &c.broker();
   for (const char* t : {"in", "clean", "dlq"}) {
-    ASSERT_TRUE(broker->create_topic(t, kParts).ok());
     for (int p = 0; p < kParts; ++p) {
       const std::int32_t leader = std::string_view(t) == "in" ? kInputLeader : kOutputLeader;
       ASSERT_TRUE(broker->set_partition_leader(t, p, leader).ok());
     }
   }
   const auto in = testing::generated_inputs(kRecords, 11, 0.1, 0.05, kParts);
-  testing::produce_all(broker->bootstraps(), "in", in);
+  c.produce(in);
 
-  config::Settings s;
-  s.brokers = broker->bootstraps();
-  s.input_topic = "in";
-  s.clean_topic = "clean";
-  s.dlq_topic = "dlq";
-  s.group = "shutdown-group";
-  s.instance_id = "shutdown-1";
-  s.workers = 2;
+  config::Settings s = c.settings("shutdown-group", "shutdown-1");
+  s.stop_at_end = false;
   s.http_addr = "127.0.0.1:0";
   s.shutdown_timeout = std::chrono::seconds(3);
   s.max_inflight_records = kRecords * 2;  // the producer's queue fills first
-  s.consumer_properties = {{"fetch.wait.max.ms", "10"}, {"session.timeout.ms", "6000"}};
+  s.consumer_properties = testing::group_properties(6000);
   // A producer queue far smaller than the backlog, as 100,000 is to 150k records.
   s.producer_properties = {{"queue.buffering.max.messages", "2000"},
                            {"message.timeout.ms", "60000"}};
-  auto patterns = processor::PrivacyScanner::compile_patterns();
+  auto patterns = testing::privacy_patterns();
 
   // The group's coordinator stays up: only the outputs stall.
   ASSERT_TRUE(broker->set_coordinator("group", s.group, kInputLeader).ok());
@@ -107,12 +99,7 @@ TEST(PipelineShutdown, StalledOutputWithBacklogOverTheProducerQueueExitsWithinTh
   pipeline::PipelineResult again = second.run(never);
   ASSERT_EQ(again.exit, pipeline::PipelineExit::ok) << again.error;
   std::set<std::pair<std::int32_t, std::int64_t>> seen;
-  for (const char* t : {"clean", "dlq"}) {
-    for (const auto& r : testing::read_all(s.brokers, t, kParts)) {
-      seen.emplace(std::stoi(*r.header("skillstream.source.partition")),
-                   std::stoll(*r.header("skillstream.source.offset")));
-    }
-  }
+  for (const auto& [id, times] : c.output_counts()) seen.insert(id);
   EXPECT_EQ(seen.size(), kRecords) << "every input offset in clean or dead-letter";
 }
 
@@ -121,29 +108,21 @@ TEST(PipelineShutdown, StalledOutputWithBacklogOverTheProducerQueueExitsWithinTh
 // uncommitted records were re-read with no log line. Now the run returns within the
 // bound + 2 s, and a final commit that cannot be made makes the exit `undelivered`.
 TEST(PipelineShutdown, CoordinatorDownStillExitsWithinTheBoundAndSaysTheCommitFailed) {
-  std::string error;
-  auto broker = connectors::EmbeddedBroker::start(1, error);
-  ASSERT_NE(broker, nullptr) << error;
-  for (const char* t : {"in", "clean", "dlq"}) ASSERT_TRUE(broker->create_topic(t, 4).ok());
+  const testing::Cluster c;
+  connectors::EmbeddedBroker* broker = &c.broker();
   const auto in = testing::generated_inputs(4000, 12, 0.1, 0.05, 4);
-  testing::produce_all(broker->bootstraps(), "in", in);
+  c.produce(in);
   // Every commit is refused (REQUEST_TIMED_OUT), so delivered records stay uncommitted
   // until the final commit, which then meets the outage.
   constexpr std::int16_t kOffsetCommit = 8;
   broker->push_request_errors(kOffsetCommit, 10'000, 7);
 
-  config::Settings s;
-  s.brokers = broker->bootstraps();
-  s.input_topic = "in";
-  s.clean_topic = "clean";
-  s.dlq_topic = "dlq";
-  s.group = "coordinator-down";
-  s.instance_id = "cd-1";
-  s.workers = 2;
+  config::Settings s = c.settings("coordinator-down", "cd-1");
+  s.stop_at_end = false;
   s.http_addr = "127.0.0.1:0";
   s.shutdown_timeout = std::chrono::seconds(3);
-  s.consumer_properties = {{"fetch.wait.max.ms", "10"}, {"session.timeout.ms", "30000"}};
-  auto patterns = processor::PrivacyScanner::compile_patterns();
+  s.consumer_properties = testing::group_properties(30'000);
+  auto patterns = testing::privacy_patterns();
 
   std::atomic<bool> stop{false};
   pipeline::PipelineResult result;
@@ -155,10 +134,7 @@ TEST(PipelineShutdown, CoordinatorDownStillExitsWithinTheBoundAndSaysTheCommitFa
   });
   auto delivered = [&] {
     std::int64_t n = 0;
-    for (const char* t : {"clean", "dlq"}) {
-      for (auto w : testing::high_watermarks(s.brokers, t, 4)) n += w;
-    }
-    return n;
+    return c.outputs_written();
   };
   const bool all_delivered =
       testing::wait_for([&] { return delivered() >= static_cast<std::int64_t>(in.size()); },
