@@ -194,6 +194,33 @@ TEST(SkillstreamProcess, SigtermMidStreamLosesNothingAndExitsZero) {
   EXPECT_EQ(outputs, in.size());  // a clean stop commits all it delivered: no duplicates
 }
 
+// A second SIGTERM while the first one's drain waits (here on a broker outage, with a
+// 60 s bound) exits 3 at once, after one line.
+TEST(SkillstreamProcess, SecondSigtermExitsThreeAtOnce) {
+  constexpr int kParts = 4;
+  const testing::Cluster c(default_topics(kParts, kParts, kParts));
+  const std::string dir = temp_dir();
+  const std::string config = c.write_config(dir);
+  c.produce(testing::generated_inputs(12000, 22, 0.1, 0.05, kParts));
+  Child a = Child::spawn({SKILLSTREAM_BINARY, "run", "--config", config, "--workers", "1",
+                          "--batch-max-records", "64", "--shutdown-timeout-ms", "60000"},
+                         dir + "/a.log");
+  ASSERT_TRUE(testing::wait_for([&] { return total(c.high_watermarks("sessions.clean")) > 0; },
+                                std::chrono::seconds(30)));
+  ASSERT_TRUE(c.broker().set_broker_down(1).ok());  // nothing more can be delivered
+  ::kill(a.pid, SIGTERM);
+  ASSERT_TRUE(testing::wait_for(
+      [&] { return read_file(dir + "/a.log").find("stopping: draining") != std::string::npos; },
+      std::chrono::seconds(10)));
+  const auto second = std::chrono::steady_clock::now();
+  ::kill(a.pid, SIGTERM);
+  EXPECT_EQ(a.wait(std::chrono::seconds(5)), 3) << read_file(dir + "/a.log");
+  EXPECT_LT(std::chrono::steady_clock::now() - second, std::chrono::seconds(3));
+  const std::string log = read_file(dir + "/a.log");
+  EXPECT_NE(log.find("second stop signal: exiting now (code 3)"), std::string::npos) << log;
+  ASSERT_TRUE(c.broker().set_broker_up(1).ok());
+}
+
 TEST(SkillstreamProcess, EndToEndWithKcatAndSkillstreamBroker) {
   if (::system("command -v kcat >/dev/null 2>&1") != 0) GTEST_SKIP() << "kcat not installed";
   const std::string dir = temp_dir();
