@@ -231,26 +231,26 @@ HttpServer::~HttpServer() {
   ::close(wake_fd_);
 }
 
-std::unique_ptr<HttpServer> HttpServer::start(const std::string& addr, std::vector<Route> routes,
-                                              std::string& error) {
+connectors::Result<std::unique_ptr<HttpServer>> HttpServer::start(const std::string& addr,
+                                                                  std::vector<Route> routes) {
+  using connectors::Errc;
+  using connectors::Status;
   std::string host;
   int port = 0;
   if (!split_addr(addr, host, port)) {
-    error = fmt::format("http: bad address {}", addr);
-    return nullptr;
+    return Status::failure(Errc::config, fmt::format("http: bad address {}", addr));
   }
   std::uint16_t bound = 0;
   std::string why;
   const int fd = open_listener(host, port, bound, why);
   if (fd < 0) {
-    error = fmt::format("http: cannot listen on {}: {}", addr, why);
-    return nullptr;
+    return Status::failure(Errc::io, fmt::format("http: cannot listen on {}: {}", addr, why));
   }
   const int wake = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (wake < 0) {
-    error = fmt::format("http: eventfd: {}", std::strerror(errno));
+    const std::string err = std::strerror(errno);
     ::close(fd);
-    return nullptr;
+    return Status::failure(Errc::io, fmt::format("http: eventfd: {}", err));
   }
   spdlog::info("http: listening on {}:{}", host, bound);
   return std::unique_ptr<HttpServer>(new HttpServer(fd, wake, bound, std::move(routes)));

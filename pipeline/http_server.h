@@ -9,6 +9,8 @@
 #include <thread>
 #include <vector>
 
+#include "connectors/errors.h"
+
 namespace skillstream::pipeline {
 
 // A small HTTP/1.1 listener for GET endpoints: /metrics, /healthz, /readyz. Owns the
@@ -45,9 +47,10 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // `addr` is host:port (IPv6 in brackets). nullptr and `error` set on failure.
-  static std::unique_ptr<HttpServer> start(const std::string& addr, std::vector<Route> routes,
-                                           std::string& error);
+  // `addr` is host:port (IPv6 in brackets). Errc::config for a bad address, Errc::io
+  // when it cannot listen.
+  [[nodiscard]] static connectors::Result<std::unique_ptr<HttpServer>> start(
+      const std::string& addr, std::vector<Route> routes);
 
   [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
 

@@ -547,9 +547,9 @@ struct KafkaPipeline::Impl {
   Status start(std::size_t workers) {
     metrics = std::make_unique<PipelineMetrics>(workers, input_topic);
     if (s.http_addr != "off") {
-      std::string error;
-      http = HttpServer::start(s.http_addr, observability_routes(*metrics), error);
-      if (!http) return Status::failure(connectors::Errc::io, error);
+      auto started = HttpServer::start(s.http_addr, observability_routes(*metrics));
+      if (!started.ok()) return started.status();
+      http = std::move(started.value());
       http_port = http->port();
     }
 

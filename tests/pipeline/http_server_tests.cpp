@@ -30,14 +30,12 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 std::unique_ptr<HttpServer> start_server() {
-  std::string error;
-  auto server = HttpServer::start("127.0.0.1:0",
-                                  {{"/healthz",
-                                    [] {
-                                      return HttpServer::Response{200, "ok\n"};
-                                    }}},
-                                  error);
-  EXPECT_NE(server, nullptr) << error;
+  auto started = HttpServer::start("127.0.0.1:0", {{"/healthz", [] {
+                                                      return HttpServer::Response{200, "ok\n"};
+                                                    }}});
+  EXPECT_TRUE(started.ok()) << started.status().error;
+  if (!started.ok()) return nullptr;
+  auto server = std::move(started.value());
   return server;
 }
 
