@@ -436,6 +436,10 @@ const SettingSpec setting_specs[] = {
      "clean records without a key get session_id as key", ValueKind::boolean, run_redrive,
      [](Settings& s, const Input& in) { return read_bool(in, s.key_from_session_id); },
      [](const Settings& s) { return show_bool(s.key_from_session_id); }},
+    {"pipeline", "scan_kafka_key", "scan-kafka-key",
+     "also scan the Kafka record key for e-mails, secrets and user paths", ValueKind::boolean,
+     run_redrive, [](Settings& s, const Input& in) { return read_bool(in, s.scan_kafka_key); },
+     [](const Settings& s) { return show_bool(s.scan_kafka_key); }},
     {"pipeline", "on_undeliverable", "on-undeliverable",
      "a record the broker refuses for good: dead_letter or halt", ValueKind::text, run_redrive,
      [](Settings& s, const Input& in) {

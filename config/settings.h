@@ -59,6 +59,9 @@ struct Settings {
   std::size_t max_inflight_records = 50'000;
   std::size_t batch_max_records = 512;  // records per batch handed to a worker
   bool key_from_session_id = true;      // clean records without a key get session_id as key
+  // Section 3 over the Kafka record key as well (redacted in clean records, or
+  // privacy_violation under reject). Input headers always pass through unscanned.
+  bool scan_kafka_key = false;
   OnUndeliverable on_undeliverable = OnUndeliverable::dead_letter;
   std::chrono::milliseconds shutdown_timeout{30'000};  // SIGTERM drain bound
   // With stop_at_end, a run that gets no assignment in this time exits 1 (a wrong

@@ -153,7 +153,8 @@ struct KafkaPipeline::Impl {
     processor::WorkerCounters& counters = metrics->worker(worker);
     const auto started = Clock::now();
     counters.busy_since_ns.set(steady_ns(started));
-    judge_batch(*processors[worker], counters, b, s.key_from_session_id);
+    judge_batch(*processors[worker], counters, b,
+                JudgeOptions{s.key_from_session_id, s.scan_kafka_key});
     counters.batch_seconds.observe(std::chrono::duration<double>(Clock::now() - started).count());
     counters.busy_since_ns.set(0);
   }

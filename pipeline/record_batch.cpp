@@ -19,8 +19,35 @@ TextRef Batch::stash(std::string_view s) {
   return ref;
 }
 
+namespace {
+
+// scan_kafka_key: a match in a clean record's Kafka key is redacted (the key is then
+// rewritten) or, under `reject`, makes the record privacy_violation. Dead letters keep
+// their key as they keep their value.
+void judge_key(processor::RecordProcessor& processor, Batch& batch, Record& r,
+               std::string& scratch) {
+  if (r.reason != processor::Reason::none || r.in.key.data() == nullptr) return;
+  const processor::PrivacyPolicy policy = processor.options().privacy;
+  if (policy == processor::PrivacyPolicy::off) return;
+  scratch.clear();
+  const processor::KindSet kinds = processor.scan_key(r.in.key, scratch);
+  if (kinds.empty()) return;
+  if (policy == processor::PrivacyPolicy::reject) {
+    r.reason = processor::Reason::privacy_violation;
+    r.path = {};
+    r.message_text = batch.stash("the Kafka record key holds a match of kind " + kinds.to_string());
+    return;
+  }
+  r.key_redacted = kinds;
+  r.key = batch.stash(scratch);
+}
+
+}  // namespace
+
 void judge_batch(processor::RecordProcessor& processor, processor::WorkerCounters& counters,
-                 Batch& batch, bool key_from_session_id) {
+                 Batch& batch, const JudgeOptions& options) {
+  const bool key_from_session_id = options.key_from_session_id;
+  std::string scratch;
   for (Record& r : batch.records) {
     if (!r.judge) continue;
     processor::Outcome o = processor.process(r.in.value.data(), r.in.value.size());
@@ -36,6 +63,7 @@ void judge_batch(processor::RecordProcessor& processor, processor::WorkerCounter
     if (key_from_session_id && r.in.key.data() == nullptr && !o.session_id.empty()) {
       r.session_id = batch.stash(o.session_id);
     }
+    if (options.scan_kafka_key) judge_key(processor, batch, r, scratch);
   }
 }
 

@@ -58,9 +58,11 @@ struct Record {
   // The verdict (worker thread).
   processor::Reason reason = processor::Reason::none;
   processor::KindSet redacted;
-  TextRef path, message_text;  // rejects
-  TextRef value;               // clean and redacted: the rewritten value
-  TextRef session_id;          // clean, when the input has no key
+  TextRef path, message_text;       // rejects
+  TextRef value;                    // clean and redacted: the rewritten value
+  TextRef session_id;               // clean, when the input has no key
+  processor::KindSet key_redacted;  // scan_kafka_key: kinds found in the Kafka key
+  TextRef key;                      // ... and the redacted key
 
   // Delivery (main thread).
   bool stub = false;  // refused for good: written as an `undeliverable` stub
@@ -96,8 +98,12 @@ struct Batch {
 };
 
 // Judges every record of `batch` with `processor` (a worker's own), counting into
-// `counters`. `key_from_session_id`: keep the session id of clean records without a key.
+// `counters`.
+struct JudgeOptions {
+  bool key_from_session_id = true;  // keep the session id of clean records without a key
+  bool scan_kafka_key = false;      // section 3 over the Kafka record key too
+};
 void judge_batch(processor::RecordProcessor& processor, processor::WorkerCounters& counters,
-                 Batch& batch, bool key_from_session_id);
+                 Batch& batch, const JudgeOptions& options);
 
 }  // namespace skillstream::pipeline

@@ -91,9 +91,12 @@ void Router::clean(const Record& r, OutRecord& out) {
   out.destination = Destination::clean;
   out.value = r.redacted.empty() ? r.in.value : b.view(r.value);
   if (out.key.data() == nullptr && r.session_id.size > 0) out.key = b.view(r.session_id);
-  if (!r.redacted.empty()) {
+  if (!r.key_redacted.empty()) out.key = b.view(r.key);
+  processor::KindSet kinds = r.redacted;
+  kinds |= r.key_redacted;
+  if (!kinds.empty()) {
     // KindSet::to_string allocates; redacted records are the rare path (2%).
-    message_ = r.redacted.to_string();
+    message_ = kinds.to_string();
     out.add_header("skillstream.redacted", message_);
   }
 }

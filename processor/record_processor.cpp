@@ -143,4 +143,15 @@ Outcome RecordProcessor::process(const char* data, std::size_t size) noexcept {
 
 const ProcessorOptions& RecordProcessor::options() const noexcept { return impl_->options; }
 
+KindSet RecordProcessor::scan_key(std::string_view key, std::string& redacted) {
+  KindSet kinds;
+  std::vector<Span>& spans = impl_->token_spans;
+  spans.clear();
+  impl_->scanner.find_spans(key, spans);
+  if (spans.empty()) return kinds;
+  for (const Span& s : spans) kinds.add(s.kind);
+  append_redacted(key, spans, redacted);
+  return kinds;
+}
+
 }  // namespace skillstream::processor

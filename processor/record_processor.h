@@ -84,6 +84,11 @@ class RecordProcessor {
 
   [[nodiscard]] const ProcessorOptions& options() const noexcept;
 
+  // Section 3 over a Kafka record key (scan_kafka_key): the kinds found, and when any,
+  // the key with each match replaced by [REDACTED:<kind>] appended to `redacted`. The
+  // key is scanned as text (a binary key simply holds no match). Cold: off by default.
+  [[nodiscard]] KindSet scan_key(std::string_view key, std::string& redacted);
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -33,7 +33,7 @@ TEST(JudgeBatch, FillsVerdictsPathsRedactedValuesAndSessionIdKeys) {
   const std::string secret = generated(1.0, 2);
   auto b = FakeInput::batch({valid, "{}", secret, valid});
   b->records[3].in.key = "has-a-key";
-  judge_batch(proc, counters, *b, true);
+  judge_batch(proc, counters, *b, JudgeOptions{true, false});
 
   const Record& clean = b->records[0];
   EXPECT_EQ(clean.reason, Reason::none);
@@ -59,10 +59,44 @@ TEST(JudgeBatch, WithoutSessionIdKeysNothingIsStashedForKeys) {
   processor::RecordProcessor proc(opts, nullptr);
   processor::WorkerCounters counters;
   auto b = FakeInput::batch({generated(0, 3)});
-  judge_batch(proc, counters, *b, false);
+  judge_batch(proc, counters, *b, JudgeOptions{false, false});
   EXPECT_EQ(b->records[0].reason, Reason::none);
   EXPECT_EQ(b->records[0].session_id.size, 0u);
   EXPECT_TRUE(b->text.empty());
+}
+
+TEST(JudgeBatch, ScanKafkaKeyRedactsTheKeyOfCleanRecordsOrRejectsThem) {
+  const std::string valid = generated(0, 4);
+  for (auto policy : {processor::PrivacyPolicy::redact, processor::PrivacyPolicy::reject}) {
+    processor::ProcessorOptions opts;
+    opts.privacy = policy;
+    processor::RecordProcessor proc(opts, processor::PrivacyScanner::compile_patterns());
+    processor::WorkerCounters counters;
+    auto b = FakeInput::batch({valid, valid, valid});
+    b->records[0].in.key = "alice@example.com";
+    b->records[1].in.key = "order-42";
+    judge_batch(proc, counters, *b, JudgeOptions{true, true});
+    const Record& hit = b->records[0];
+    if (policy == processor::PrivacyPolicy::redact) {
+      EXPECT_EQ(hit.reason, Reason::none);
+      EXPECT_TRUE(hit.key_redacted.has(processor::PrivacyKind::email));
+      EXPECT_EQ(b->view(hit.key), "[REDACTED:email]");
+    } else {
+      EXPECT_EQ(hit.reason, Reason::privacy_violation);
+      EXPECT_EQ(b->view(hit.message_text).find("alice"), std::string_view::npos)
+          << "never the matched text";
+    }
+    EXPECT_TRUE(b->records[1].key_redacted.empty()) << "no match, key kept";
+    EXPECT_EQ(b->records[1].reason, Reason::none);
+  }
+  // Off by default: the key passes through unscanned.
+  processor::ProcessorOptions opts;
+  processor::RecordProcessor proc(opts, processor::PrivacyScanner::compile_patterns());
+  processor::WorkerCounters counters;
+  auto b = FakeInput::batch({valid});
+  b->records[0].in.key = "alice@example.com";
+  judge_batch(proc, counters, *b, JudgeOptions{});
+  EXPECT_TRUE(b->records[0].key_redacted.empty());
 }
 
 }  // namespace

@@ -64,6 +64,20 @@ TEST(Router, RedactedRecordCarriesTheRewrittenValueAndTheKinds) {
   EXPECT_EQ(out.header("skillstream.redacted"), "secret,email");
 }
 
+TEST(Router, ARedactedKafkaKeyReplacesTheKeyAndIsListed) {
+  auto b = FakeInput::batch({"{}"});
+  Record& r = b->records[0];
+  r.in.key = "alice@example.com";
+  r.key_redacted.add(processor::PrivacyKind::email);
+  r.key = b->stash("[REDACTED:email]");
+  auto rt = router();
+  OutRecord out;
+  rt.route(r, out);
+  EXPECT_EQ(out.key, "[REDACTED:email]");
+  EXPECT_EQ(out.value, "{}") << "the value was not redacted";
+  EXPECT_EQ(out.header("skillstream.redacted"), "email");
+}
+
 TEST(Router, RejectGoesToTheDeadLetterTopicWithReasonPathMessageVersion) {
   auto b = FakeInput::batch({R"({"x":1})"});
   Record& r = b->records[0];
