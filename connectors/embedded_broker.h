@@ -14,8 +14,9 @@ namespace skillstream::connectors {
 
 // A Kafka cluster inside this process: librdkafka's mock cluster, listening on
 // 127.0.0.1 (random ports). For tests, `skillstream broker` and `skillstream demo`.
-// See shared/notes/embedded-broker.md for what it does not do (retention is about
-// 5 MiB per partition; one thread serves the whole cluster).
+// What it does not do (docs/reliability.md): retention is about 5 MiB per partition,
+// one thread serves the whole cluster, LeaveGroup and static membership are ignored,
+// idempotent batches are not de-duplicated without a transactional id.
 //
 // Owns a producer handle and the cluster created on it; the destructor destroys the
 // cluster before the handle (the other order aborts). Create and destroy on one

@@ -79,7 +79,7 @@ struct DlqSummary {
 };
 
 // The records of a dead-letter topic, counted: one `add` per record with its headers
-// (the skillstream.* headers of shared/spec and pipeline/router.cpp; when a name
+// (the skillstream.* headers of README.md and pipeline/router.cpp; when a name
 // occurs more than once, as on a record that was redriven and rejected again, the
 // last occurrence counts). Keeps no record: only bounded counts (DlqStatsOptions).
 // Pure: no Kafka, one thread.
