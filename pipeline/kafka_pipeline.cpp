@@ -21,6 +21,7 @@
 #include "pipeline/kafka_stats.h"
 #include "pipeline/pipeline_metrics.h"
 #include "pipeline/record_batch.h"
+#include "pipeline/redrive_selection.h"
 #include "pipeline/router.h"
 #include "processor/assert.h"
 #include "processor/offset_tracker.h"
@@ -335,11 +336,11 @@ struct KafkaPipeline::Impl {
     return true;
   }
 
-  // Redrive's filters, from the dead-letter record's headers: stubs and records the
-  // filters leave out are not judged and go back unchanged.
+  // Redrive's filters, from the dead-letter record's headers (redrive_selection.h).
   void select(Record& r, const rd_kafka_message_t* m) const {
     rd_kafka_headers_t* h = nullptr;
-    auto text = [&](const char* name) {
+    (void)rd_kafka_message_headers(m, &h);
+    auto text = [h](const char* name) {
       const void* v = nullptr;
       std::size_t n = 0;
       if (h == nullptr || rd_kafka_header_get_last(h, name, &v, &n) != RD_KAFKA_RESP_ERR_NO_ERROR ||
@@ -348,18 +349,13 @@ struct KafkaPipeline::Impl {
       }
       return std::string_view(static_cast<const char*>(v), n);
     };
-    (void)rd_kafka_message_headers(m, &h);
-    (void)processor::parse_reason(text("skillstream.reason"), r.prev_reason);
-    std::int64_t ts = -1;
-    const std::string_view ts_text = text("skillstream.source.timestamp");
-    (void)std::from_chars(ts_text.data(), ts_text.data() + ts_text.size(), ts);
-    const std::string_view attempt = text("skillstream.redrive.attempt");
-    (void)std::from_chars(attempt.data(), attempt.data() + attempt.size(), r.attempt);
-    const auto& f = s.redrive;
-    const bool reason_ok = f.reasons.empty() || std::find(f.reasons.begin(), f.reasons.end(),
-                                                          r.prev_reason) != f.reasons.end();
-    r.judge =
-        r.prev_reason != Reason::undeliverable && reason_ok && ts >= f.since_ms && ts < f.until_ms;
+    const RedriveSelection sel = select_for_redrive(
+        DeadLetterHeaders{text("skillstream.reason"), text("skillstream.source.timestamp"),
+                          text("skillstream.redrive.attempt")},
+        s.redrive);
+    r.judge = sel.judge;
+    r.attempt = sel.attempt;
+    r.prev_reason = sel.reason;
   }
 
   // Hands the current batch to the workers when there is room; false when full.
