@@ -1,6 +1,7 @@
 // The command line of `run` and `validate` is generated from the settings catalog:
 // built here as main() builds it, then inspected and parsed.
 #include "apps/settings_flags.h"
+#include "tests/support/env.h"
 
 #include <unistd.h>
 
@@ -41,19 +42,7 @@ struct FullApp {
   }
 };
 
-// A null-terminated environment block like `environ`, owning its strings.
-class Env {
- public:
-  Env(std::initializer_list<std::string> vars) : vars_(vars) {
-    for (auto& v : vars_) ptrs_.push_back(v.data());
-    ptrs_.push_back(nullptr);
-  }
-  char** get() { return ptrs_.data(); }
-
- private:
-  std::vector<std::string> vars_;
-  std::vector<char*> ptrs_;
-};
+using testing::Env;
 
 // A file of its own per test: ctest runs tests in parallel.
 std::string test_config_path() {

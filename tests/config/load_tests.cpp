@@ -1,4 +1,5 @@
 #include "config/load.h"
+#include "tests/support/env.h"
 
 #include <unistd.h>
 
@@ -14,19 +15,7 @@
 namespace skillstream::config {
 namespace {
 
-// A null-terminated environment block like `environ`, owning its strings.
-class Env {
- public:
-  Env(std::initializer_list<std::string> vars) : vars_(vars) {
-    for (auto& v : vars_) ptrs_.push_back(v.data());
-    ptrs_.push_back(nullptr);
-  }
-  char** get() { return ptrs_.data(); }
-
- private:
-  std::vector<std::string> vars_;
-  std::vector<char*> ptrs_;
-};
+using testing::Env;
 
 // Writes `text` to a fresh file under the test temp dir; returns its path.
 std::string write_config(const std::string& text) {

@@ -61,25 +61,18 @@ TEST(PipelineShutdown, StalledOutputWithBacklogOverTheProducerQueueExitsWithinTh
   // A producer queue far smaller than the backlog, as 100,000 is to 150k records.
   s.producer_properties = {{"queue.buffering.max.messages", "2000"},
                            {"message.timeout.ms", "60000"}};
-  auto patterns = testing::privacy_patterns();
 
   // The group's coordinator stays up: only the outputs stall.
   ASSERT_TRUE(broker->set_coordinator("group", s.group, kInputLeader).ok());
   ASSERT_TRUE(broker->set_broker_down(kOutputLeader).ok());
-  std::atomic<bool> stop{false};
-  pipeline::PipelineResult result;
-  Clock::time_point returned;
-  pipeline::KafkaPipeline first(s, patterns);
-  std::thread runner([&] {
-    result = first.run(stop);
-    returned = Clock::now();
-  });
+  testing::RunningPipeline first(s);
   // Well past the producer queue's 2,000 messages: the backlog is read and stuck.
   const bool backlog = testing::wait_for([&] { return records_read(first.http_port()) >= 6000; },
                                          std::chrono::seconds(60));
   const auto stopped_at = Clock::now();
-  stop = true;
-  runner.join();
+  first.stop();
+  const auto returned = Clock::now();
+  const pipeline::PipelineResult& result = first.result();
   ASSERT_TRUE(backlog) << "the pipeline never read a backlog";
   const double took = std::chrono::duration<double>(returned - stopped_at).count();
   EXPECT_LE(took, 3.0 + 2.0) << "shutdown bound 3 s (+2 s) not held";
@@ -94,9 +87,7 @@ TEST(PipelineShutdown, StalledOutputWithBacklogOverTheProducerQueueExitsWithinTh
   ASSERT_TRUE(broker->set_broker_up(kOutputLeader).ok());
   s.stop_at_end = true;
   s.shutdown_timeout = std::chrono::seconds(30);
-  std::atomic<bool> never{false};
-  pipeline::KafkaPipeline second(s, patterns);
-  pipeline::PipelineResult again = second.run(never);
+  const pipeline::PipelineResult again = testing::run_pipeline(s);
   ASSERT_EQ(again.exit, pipeline::PipelineExit::ok) << again.error;
   std::set<std::pair<std::int32_t, std::int64_t>> seen;
   for (const auto& [id, times] : c.output_counts()) seen.insert(id);
@@ -122,16 +113,8 @@ TEST(PipelineShutdown, CoordinatorDownStillExitsWithinTheBoundAndSaysTheCommitFa
   s.http_addr = "127.0.0.1:0";
   s.shutdown_timeout = std::chrono::seconds(3);
   s.consumer_properties = testing::group_properties(30'000);
-  auto patterns = testing::privacy_patterns();
 
-  std::atomic<bool> stop{false};
-  pipeline::PipelineResult result;
-  Clock::time_point returned;
-  pipeline::KafkaPipeline p(s, patterns);
-  std::thread runner([&] {
-    result = p.run(stop);
-    returned = Clock::now();
-  });
+  testing::RunningPipeline p(s);
   auto delivered = [&] {
     std::int64_t n = 0;
     return c.outputs_written();
@@ -141,8 +124,9 @@ TEST(PipelineShutdown, CoordinatorDownStillExitsWithinTheBoundAndSaysTheCommitFa
                         std::chrono::seconds(60));
   ASSERT_TRUE(broker->set_broker_down(1).ok());
   const auto stopped_at = Clock::now();
-  stop = true;
-  runner.join();
+  p.stop();
+  const auto returned = Clock::now();
+  const pipeline::PipelineResult& result = p.result();
   ASSERT_TRUE(all_delivered);
   const double took = std::chrono::duration<double>(returned - stopped_at).count();
   EXPECT_LE(took, 3.0 + 2.0) << "the close waited for an unreachable coordinator";
