@@ -751,6 +751,10 @@ struct KafkaPipeline::Impl {
     l.p90_ms = processor::quantile(h, 0.90) * 1e3;
     l.p99_ms = processor::quantile(h, 0.99) * 1e3;
     l.max_ms = metrics->latency_max(stage) * 1e3;
+    // Interpolation within a bucket may pass the largest value seen: cap at it.
+    l.p50_ms = std::min(l.p50_ms, l.max_ms);
+    l.p90_ms = std::min(l.p90_ms, l.max_ms);
+    l.p99_ms = std::min(l.p99_ms, l.max_ms);
     return l;
   }
 
