@@ -52,6 +52,7 @@ struct BenchOptions {
   std::uint64_t seed = 42;
   std::string log_level = "warn";
   double stall_seconds = 60;
+  unsigned warmup_ms = 1000;  // paced runs start producing this long after the join
 };
 
 double cpu_seconds(const rusage& u) {
@@ -175,7 +176,9 @@ int run_bench(BenchOptions o) {
     pipeline_done.store(true, std::memory_order_release);
   });
   std::optional<std::thread> producer;
+  Clock::time_point t_produce{};
   auto start_producer = [&] {
+    t_produce = Clock::now();
     producer.emplace([&] {
       produce_error = produce_sessions(po, produced, stop_producer);
       producer_cpu = thread_cpu_seconds();  // this thread's own, for the whole of it
@@ -183,8 +186,8 @@ int run_bench(BenchOptions o) {
     });
   };
   // As fast as possible: the backlog builds while the group forms, and the rate after
-  // the join is the pipeline's. Paced: records start once the pipeline is in the group,
-  // so the join is not counted as latency.
+  // the join is the pipeline's. Paced: records start --warmup-ms after the pipeline is
+  // in the group, so neither the join nor the first fetches count as latency.
   if (o.rate <= 0) start_producer();
 
   Progress progress(!o.json && Progress::on_terminal());
@@ -198,9 +201,10 @@ int run_bench(BenchOptions o) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
     const auto now = Clock::now();
     const pipeline::KafkaPipeline::Progress p = pipe.progress();
-    if (p.joined && !t_join) {
-      t_join = now;
-      if (!producer) start_producer();
+    if (p.joined && !t_join) t_join = now;
+    // Paced: after the warm-up, past the consumer's first offset look-ups and fetches.
+    if (!producer && t_join && now - *t_join >= std::chrono::milliseconds(o.warmup_ms)) {
+      start_producer();
     }
     progress.update_of(p.delivered, o.records);
     const bool produced_all = producer_finished.load(std::memory_order_acquire);
@@ -261,8 +265,10 @@ int run_bench(BenchOptions o) {
   const auto& st = result.stats;
   const std::uint64_t records = st.delivered;
   const double bytes = static_cast<double>(produced.bytes.load());
-  const double busy =
-      std::max(std::chrono::duration<double>(t_done - t_join.value_or(t_start)).count(), 1e-9);
+  // From the join, or from the first paced record when that came later.
+  const double busy = std::max(
+      std::chrono::duration<double>(t_done - std::max(t_join.value_or(t_start), t_produce)).count(),
+      1e-9);
   const double cpu =
       std::max(cpu_seconds(usage_end) - cpu_seconds(usage_start) - producer_cpu, 0.0);
   const double cpu_us = records > 0 ? cpu / static_cast<double>(records) * 1e6 : 0;
@@ -366,6 +372,9 @@ void add_bench_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--seed", o->seed, "generator seed");
   cmd->add_option("--stall-seconds", o->stall_seconds,
                   "give up when no record is acknowledged for this long");
+  cmd->add_option("--warmup-ms", o->warmup_ms,
+                  "with --rate: start producing this long after the group join (the "
+                  "consumer's first offset look-ups and fetches are not steady state)");
   cmd->add_option("--log-level", o->log_level, "log level (default warn)");
   cmd->callback([o, &exit_code] { exit_code = run_bench(*o); });
 }
