@@ -52,7 +52,8 @@ struct BenchOptions {
   std::uint64_t seed = 42;
   std::string log_level = "warn";
   double stall_seconds = 60;
-  unsigned warmup_ms = 1000;  // paced runs start producing this long after the join
+  unsigned warmup_ms = 1000;   // paced runs start producing this long after the join
+  int fetch_wait_max_ms = -1;  // -1: 10 on the embedded broker, librdkafka's default elsewhere
 };
 
 double cpu_seconds(const rusage& u) {
@@ -123,11 +124,14 @@ int run_bench(BenchOptions o) {
   s.processor.pass_through = o.processor == "none";
   s.http_addr = "off";
   s.summary_interval = std::chrono::hours(24);
-  if (embedded) {
-    // The mock broker answers an empty fetch only after fetch.wait.max.ms (500 ms by
-    // default): every idle partition would add that to a record's latency.
-    s.consumer_properties = {{"fetch.wait.max.ms", "10"}, {"session.timeout.ms", "6000"}};
+  // The mock broker answers a fetch only after fetch.wait.max.ms (500 ms by default)
+  // when a partition has nothing: that would be added to records' latency and throttle
+  // the reads. A real broker answers as soon as data arrives.
+  if (o.fetch_wait_max_ms < 0 && embedded) o.fetch_wait_max_ms = 10;
+  if (o.fetch_wait_max_ms >= 0) {
+    s.consumer_properties = {{"fetch.wait.max.ms", std::to_string(o.fetch_wait_max_ms)}};
   }
+  if (embedded) s.consumer_properties.emplace_back("session.timeout.ms", "6000");
   const std::vector<std::string> topics = {s.input_topic, s.clean_topic, s.dlq_topic};
   if (o.existing_topics && !embedded) {
     // Made by the caller (benchmarks/pipeline_bench.sh: `skillstream broker --topics`).
@@ -375,6 +379,9 @@ void add_bench_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--warmup-ms", o->warmup_ms,
                   "with --rate: start producing this long after the group join (the "
                   "consumer's first offset look-ups and fetches are not steady state)");
+  cmd->add_option("--fetch-wait-max-ms", o->fetch_wait_max_ms,
+                  "the pipeline consumer's fetch.wait.max.ms; default 10 on the embedded "
+                  "broker (a mock broker: set it there too), librdkafka's 500 elsewhere");
   cmd->add_option("--log-level", o->log_level, "log level (default warn)");
   cmd->callback([o, &exit_code] { exit_code = run_bench(*o); });
 }
