@@ -221,6 +221,14 @@ int run_bench(BenchOptions o) {
       t_done = now;
       break;
     }
+    if (!p.joined && now - t_start > s.connect_timeout) {
+      bench_error = fmt::format(
+          "no partition of {} assigned within {} ms: are the brokers ({}) "
+          "reachable?",
+          s.input_topic, s.connect_timeout.count(), s.brokers);
+      t_done = now;
+      break;
+    }
     if (p.delivered != last_delivered || !p.joined) {
       last_delivered = p.delivered;
       last_move = now;

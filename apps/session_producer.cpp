@@ -94,7 +94,10 @@ std::string produce_sessions(const SessionProduceOptions& o, SessionProduceProgr
     progress.bytes.fetch_add(rec.size(), std::memory_order_relaxed);
     rd_kafka_poll(rk, 0);
   }
-  if (error.empty() && rd_kafka_flush(rk, 60'000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+  if (stop.load(std::memory_order_relaxed)) {  // stopped: drop what is left, do not wait
+    (void)rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    (void)rd_kafka_flush(rk, 1'000);
+  } else if (error.empty() && rd_kafka_flush(rk, 60'000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
     error = "input produce did not finish within 60 s";
   }
   rd_kafka_destroy(rk);

@@ -47,8 +47,8 @@ struct SessionProduceProgress {
 };
 
 // Produces `count` generated sessions to `topic` and flushes (60 s bound). Returns
-// an error line, or empty. Stops early once `stop` is set. Blocks: run it on a
-// thread of its own to produce while something else consumes.
+// an error line, or empty. Stops early once `stop` is set (what is unsent is dropped).
+// Blocks: run it on a thread of its own to produce while something else consumes.
 [[nodiscard]] std::string produce_sessions(const SessionProduceOptions& options,
                                            SessionProduceProgress& progress,
                                            const std::atomic<bool>& stop);
