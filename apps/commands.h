@@ -13,6 +13,7 @@ void add_generate_command(CLI::App& app, int& exit_code);
 void add_run_command(CLI::App& app, int& exit_code);
 void add_broker_command(CLI::App& app, int& exit_code);
 void add_demo_command(CLI::App& app, int& exit_code);
+void add_bench_command(CLI::App& app, int& exit_code);
 void add_dlq_command(CLI::App& app, int& exit_code);  // dlq stats
 void add_redrive_command(CLI::App& app, int& exit_code);
 

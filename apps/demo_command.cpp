@@ -13,8 +13,8 @@
 
 #include "apps/commands.h"
 #include "apps/logging.h"
+#include "apps/session_producer.h"
 #include "connectors/embedded_broker.h"
-#include "generator/session_generator.h"
 #include "pipeline/kafka_pipeline.h"
 #include "processor/privacy_scanner.h"
 
@@ -30,81 +30,16 @@ struct DemoOptions {
   std::string log_level = "warn";
 };
 
-rd_kafka_t* new_client(rd_kafka_type_t type,
-                       const std::vector<std::pair<std::string, std::string>>& props,
-                       std::string& error) {
-  char errstr[512];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  for (const auto& [k, v] : props) {
-    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
-      error = fmt::format("{}: {}", k, errstr);
-      rd_kafka_conf_destroy(conf);
-      return nullptr;
-    }
-  }
-  rd_kafka_t* rk = rd_kafka_new(type, conf, errstr, sizeof errstr);
-  if (rk == nullptr) {
-    error = errstr;
-    rd_kafka_conf_destroy(conf);
-  }
-  return rk;
-}
-
-// Produces `count` generated sessions to `topic`; returns the bytes produced.
-std::size_t produce_sessions(const std::string& brokers, const std::string& topic,
-                             const DemoOptions& o, std::string& error) {
-  rd_kafka_t* rk = new_client(RD_KAFKA_PRODUCER,
-                              {{"bootstrap.servers", brokers},
-                               {"linger.ms", "20"},
-                               {"message.max.bytes", "50000000"},
-                               {"batch.num.messages", "10000"},
-                               {"queue.buffering.max.messages", "200000"}},
-                              error);
-  if (rk == nullptr) return 0;
-  generator::GeneratorOptions g;
-  g.seed = o.seed;
-  g.invalid_ratio = 0.10;
-  g.secret_ratio = 0.05;
-  generator::SessionGenerator gen(g);
-  std::string rec;
-  std::size_t bytes = 0;
-  for (std::size_t i = 0; i < o.count; ++i) {
-    (void)gen.next(rec);
-    bytes += rec.size();
-    for (;;) {
-      rd_kafka_resp_err_t err = rd_kafka_producev(
-          rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-          // Round robin: the mock keeps only ~5 MiB per partition, so spread evenly.
-          RD_KAFKA_V_PARTITION(
-              static_cast<std::int32_t>(i % static_cast<std::size_t>(o.partitions))),
-          RD_KAFKA_V_VALUE(rec.data(), rec.size()), RD_KAFKA_V_END);
-      if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-        rd_kafka_poll(rk, 10);
-        continue;
-      }
-      if (err) error = rd_kafka_err2str(err);
-      break;
-    }
-    if (!error.empty()) break;
-    rd_kafka_poll(rk, 0);
-  }
-  if (error.empty() && rd_kafka_flush(rk, 60'000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    error = "input produce did not finish within 60 s";
-  }
-  rd_kafka_destroy(rk);
-  return bytes;
-}
-
 // Prints the first `n` dead-letter records: key, size and headers (never the value).
 void show_dead_letters(const std::string& brokers, const std::string& topic, int partitions,
                        int n) {
   std::string error;
-  rd_kafka_t* rk = new_client(RD_KAFKA_CONSUMER,
-                              {{"bootstrap.servers", brokers},
-                               {"group.id", "skillstream-demo-reader"},
-                               {"enable.auto.commit", "false"},
-                               {"fetch.wait.max.ms", "10"}},
-                              error);
+  rd_kafka_t* rk = new_kafka_client(RD_KAFKA_CONSUMER,
+                                    {{"bootstrap.servers", brokers},
+                                     {"group.id", "skillstream-demo-reader"},
+                                     {"enable.auto.commit", "false"},
+                                     {"fetch.wait.max.ms", "10"}},
+                                    error);
   if (rk == nullptr) return;
   rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(partitions);
   for (int p = 0; p < partitions; ++p) {
@@ -169,7 +104,18 @@ int run_demo(const DemoOptions& o) {
               s.brokers.c_str(), o.count, s.input_topic.c_str(), o.partitions);
   std::fflush(stdout);
   auto t0 = std::chrono::steady_clock::now();
-  std::size_t bytes = produce_sessions(s.brokers, s.input_topic, o, error);
+  SessionProduceOptions po;
+  po.brokers = s.brokers;
+  po.topic = s.input_topic;
+  po.partitions = o.partitions;
+  po.count = o.count;
+  po.generator.seed = o.seed;
+  po.generator.invalid_ratio = 0.10;
+  po.generator.secret_ratio = 0.05;
+  SessionProduceProgress produced;
+  const std::atomic<bool> never{false};
+  error = produce_sessions(po, produced, never);
+  const auto bytes = produced.bytes.load();
   if (!error.empty()) {
     std::fprintf(stderr, "skillstream demo: producing input: %s\n", error.c_str());
     return 1;

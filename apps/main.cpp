@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   skillstream::apps::add_run_command(app, exit_code);
   skillstream::apps::add_broker_command(app, exit_code);
   skillstream::apps::add_demo_command(app, exit_code);
+  skillstream::apps::add_bench_command(app, exit_code);
   skillstream::apps::add_dlq_command(app, exit_code);
   skillstream::apps::add_redrive_command(app, exit_code);
 

@@ -30,10 +30,11 @@ void log_summary(const pipeline::PipelineStats& st) {
   spdlog::info(
       "summary: read={} clean={} rejected=[{}] redacted secret={} email={} user_path={} "
       "delivered={} undeliverable={} retries={} undelivered={} seconds={:.2f} join_seconds={:.2f} "
-      "records/s={:.0f}",
+      "records/s={:.0f} latency p50={:.1f} p99={:.1f} ms",
       st.read, st.clean, rejects, st.redacted[0], st.redacted[1], st.redacted[2], st.delivered,
       st.undeliverable, st.retries, st.undelivered, st.seconds, st.join_seconds,
-      st.seconds > 0 ? static_cast<double>(st.read) / st.seconds : 0.0);
+      st.seconds > 0 ? static_cast<double>(st.read) / st.seconds : 0.0, st.end_to_end.p50_ms,
+      st.end_to_end.p99_ms);
 }
 
 // One line with every effective setting, secret-looking property values masked, so

@@ -1,33 +1,38 @@
 #!/usr/bin/env bash
-# Throughput of `skillstream run` against a kcat pass-through on the same embedded
-# broker, in the same run (the mock broker is one thread: compare, don't quote
-# absolute numbers).
+# `skillstream bench` against a kcat pass-through, on the same embedded broker
+# (`skillstream broker`, its own process), in the same run. The mock broker is one
+# thread on a shared machine: compare the two, don't quote absolute numbers.
 #
-#   benchmarks/pipeline_bench.sh [--count N] [--partitions P] [--binary PATH] [--workers W]
+#   benchmarks/pipeline_bench.sh [--records N] [--partitions P] [--workers W]
+#                                [--processor full|none] [--binary PATH]
 #
-# Preloads N generated records (~1 KB) round robin into a P-partition input topic on
-# `skillstream broker` (own process), then times
-#   1. skillstream run --stop-at-end      (input -> clean / dlq)
-#   2. kcat -C ... -e | kcat -P ...       (input -> passthrough topic)
-# with /usr/bin/time -v and counts outputs by high watermarks.
+#   1. skillstream bench --brokers B ...   generated records produced by its own
+#      thread while the pipeline (in-process) routes them to clean / dead-letter;
+#      it reports records/s after the group join, CPU per record, RSS and latency.
+#   2. kcat -C ... -e | kcat -P ...         bench's input topic copied as is to a
+#      pass-through topic (no validation), timed with /usr/bin/time (wall time,
+#      user+sys of both kcat processes, the larger one's peak RSS).
+# skillstream's rate counts from its group join; kcat (assign mode) joins no group.
+# Neither figure includes the broker's CPU (its own process).
 set -euo pipefail
 
-COUNT=1000000
-PARTITIONS=256
+RECORDS=200000
+PARTITIONS=64
 WORKERS=0
+PROCESSOR=full
 BIN="${SKILLSTREAM_BINARY:-$(dirname "$0")/../build/apps/skillstream}"
 while [[ $# -gt 0 ]]; do
   case "$1" in
-    --count) COUNT="$2"; shift 2 ;;
+    --records|--count) RECORDS="$2"; shift 2 ;;
     --partitions) PARTITIONS="$2"; shift 2 ;;
     --binary) BIN="$2"; shift 2 ;;
     --workers) WORKERS="$2"; shift 2 ;;
+    --processor) PROCESSOR="$2"; shift 2 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
 [[ -x "$BIN" ]] || { echo "skillstream binary not found: $BIN (use --binary)" >&2; exit 2; }
 command -v kcat >/dev/null || { echo "kcat is required" >&2; exit 2; }
-PY=/usr/bin/python3
 
 WORK="$(mktemp -d /tmp/skillstream-bench-XXXXXX)"
 BROKER_PID=""
@@ -37,132 +42,53 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The broker: first stdout line is the bootstrap address.
+# The broker: first stdout line is the bootstrap address. The mock keeps ~5 MiB per
+# partition: P partitions must hold the N records (~1.1 KB each) twice over.
 mkfifo "$WORK/broker.out"
 "$BIN" broker --partitions "$PARTITIONS" \
-  --topics sessions.raw,sessions.clean,sessions.dlq,passthrough >"$WORK/broker.out" 2>"$WORK/broker.err" </dev/null &
+  --topics bench.in,bench.clean,bench.dlq,passthrough >"$WORK/broker.out" 2>"$WORK/broker.err" </dev/null &
 BROKER_PID=$!
 exec 3<"$WORK/broker.out"
 read -r BROKERS <&3
 echo "broker: $BROKERS ($PARTITIONS partitions per topic)"
 
-# Input: generated records (10% defects, 5% secrets), produced round robin so the
-# mock's ~5 MiB/partition retention keeps every record.
-echo "preloading $COUNT records..."
-"$PY" - "$BROKERS" "$COUNT" "$PARTITIONS" "$BIN" <<'PYEOF'
-import subprocess, sys
-from confluent_kafka import Producer
-brokers, count, parts, binary = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-p = Producer({"bootstrap.servers": brokers, "linger.ms": 20, "batch.num.messages": 10000,
-              "queue.buffering.max.messages": 500000, "message.max.bytes": 50000000})
-gen = subprocess.Popen([binary, "generate", "--count", str(count), "--invalid-ratio", "0.1",
-                        "--secret-ratio", "0.05"], stdout=subprocess.PIPE)
-n = 0
-for line in gen.stdout:
-    while True:
-        try:
-            p.produce("sessions.raw", line.rstrip(b"\n"), partition=n % parts)
-            break
-        except BufferError:
-            p.poll(0.05)
-    n += 1
-    if n % 10000 == 0:
-        p.poll(0)
-gen.wait()
-p.flush(120)
-print(f"preloaded {n} records")
-PYEOF
+echo "running skillstream bench ($RECORDS records, processor $PROCESSOR)..."
+"$BIN" bench --brokers "$BROKERS" --existing-topics --topic-prefix bench \
+  --records "$RECORDS" --partitions "$PARTITIONS" --workers "$WORKERS" \
+  --processor "$PROCESSOR" --fetch-wait-max-ms 10 --json >"$WORK/bench.json" 2>"$WORK/bench.err" \
+  || { echo "skillstream bench failed:"; tail -5 "$WORK/bench.err"; cat "$WORK/bench.json"; exit 1; }
 
-hw_sum() {  # topic -> sum of high watermarks
-  "$PY" - "$BROKERS" "$1" "$PARTITIONS" <<'PYEOF'
-import sys
-from confluent_kafka import Consumer, TopicPartition
-c = Consumer({"bootstrap.servers": sys.argv[1], "group.id": "bench-hw"})
-print(sum(c.get_watermark_offsets(TopicPartition(sys.argv[2], p), timeout=10)[1]
-          for p in range(int(sys.argv[3]))))
-c.close()
-PYEOF
-}
-# Readable input: high minus low watermarks. The mock's retention (~5 MiB per
-# partition) can drop the oldest records of a partition that holds a 1 MiB
-# too_large record; those never reach any consumer.
-IN_COUNT=$("$PY" - "$BROKERS" "$PARTITIONS" <<'PYEOF'
-import sys
-from confluent_kafka import Consumer, TopicPartition
-c = Consumer({"bootstrap.servers": sys.argv[1], "group.id": "bench-hw"})
-marks = [c.get_watermark_offsets(TopicPartition("sessions.raw", p), timeout=10) for p in range(int(sys.argv[2]))]
-print(sum(high - low for low, high in marks))
-c.close()
-PYEOF
-)
-IN_BYTES=$("$PY" - "$BROKERS" "$PARTITIONS" <<'PYEOF'
-import sys
-from confluent_kafka import Consumer, TopicPartition
-# Bytes: sample the first 2000 records of partition 0 and scale (reading all is slow).
-c = Consumer({"bootstrap.servers": sys.argv[1], "group.id": "bench-bytes", "enable.auto.commit": False})
-c.assign([TopicPartition("sessions.raw", 0, 0)])
-total = n = 0
-while n < 2000:
-    m = c.poll(2)
-    if m is None: break
-    if m.error(): continue
-    total += len(m.value() or b""); n += 1
-c.close()
-print(int(total / max(n, 1)))
-PYEOF
-)
-echo "input: $IN_COUNT records (mean value ~${IN_BYTES} B)"
-
-CFG="$WORK/bench.toml"
-cat >"$CFG" <<TOML
-[kafka]
-brokers = "$BROKERS"
-[kafka.consumer]
-"fetch.wait.max.ms" = "10"
-"session.timeout.ms" = "6000"
-TOML
-
-timed() {  # label cmd... : runs with /usr/bin/time -v into $WORK/label.time
-  local label="$1"; shift
-  /usr/bin/time -v -o "$WORK/$label.time" "$@"
-}
-field() { grep -F "$1" "$WORK/$2.time" | awk -F': ' '{print $2}'; }
-
-echo "running skillstream run --stop-at-end..."
-timed skillstream "$BIN" run --config "$CFG" --stop-at-end --workers "$WORKERS" --log-level info \
-  2>"$WORK/run.err" || { echo "skillstream run failed:"; tail -5 "$WORK/run.err"; exit 1; }
-OUT_CLEAN=$(hw_sum sessions.clean)
-OUT_DLQ=$(hw_sum sessions.dlq)
-
-echo "running kcat pass-through..."
-timed kcat bash -c "kcat -C -b '$BROKERS' -t sessions.raw -o beginning -e -q -D '\n' -X fetch.wait.max.ms=10 \
+echo "running kcat pass-through of the same input..."
+/usr/bin/time -v -o "$WORK/kcat.time" bash -c "kcat -C -b '$BROKERS' -t bench.in -o beginning -e -q -D '\n' -X fetch.wait.max.ms=10 \
   | kcat -P -b '$BROKERS' -t passthrough -D '\n' -X linger.ms=5 -X message.max.bytes=50000000"
-OUT_PASS=$(hw_sum passthrough)
+OUT_PASS=0  # the pass-through topic's high watermarks
+for ((p = 0; p < PARTITIONS; p++)); do
+  hw=$(kcat -Q -b "$BROKERS" -t "passthrough:$p:-1" 2>/dev/null | awk '{print $NF}')
+  OUT_PASS=$((OUT_PASS + ${hw:-0}))
+done
 
-secs() {  # "h:mm:ss" or "m:ss.xx" -> seconds
-  echo "$1" | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }'
-}
-report() {
-  local label="$1" out="$2"
-  local wall user sys rss
-  wall=$(secs "$(field 'Elapsed (wall clock)' "$label")")
-  user=$(field 'User time' "$label"); sys=$(field 'System time' "$label")
-  rss=$(field 'Maximum resident' "$label")
-  awk -v l="$label" -v n="$IN_COUNT" -v b="$IN_BYTES" -v w="$wall" -v u="$user" -v s="$sys" \
-      -v r="$rss" -v o="$out" 'BEGIN {
-    printf "%-12s %10d %12.0f %9.1f %12.2f %11.0f %12.2f\n", l, o, n / w, n * b / w / 1e6,
-           (u + s) / n * 1e6, r / 1024, w }'
-}
-echo
-printf "%-12s %10s %12s %9s %12s %11s %12s\n" "" "outputs" "records/s" "MB/s" "CPU us/rec" "peak RSS MB" "wall s"
-report skillstream "$((OUT_CLEAN + OUT_DLQ))"
-report kcat "$OUT_PASS"
-echo
-echo "skillstream: clean=$OUT_CLEAN dlq=$OUT_DLQ (input $IN_COUNT)"
-# The consumer-group join (the broker's initial rebalance delay) is a fixed cost at
-# start that kcat's assign-mode consumer does not pay: show the rate after it too.
-JOIN=$(grep -o 'join_seconds=[0-9.]*' "$WORK/run.err" | tail -1 | cut -d= -f2)
-WALL=$(secs "$(field 'Elapsed (wall clock)' skillstream)")
-awk -v n="$IN_COUNT" -v w="$WALL" -v j="${JOIN:-0}" 'BEGIN {
-  printf "skillstream after the group join (%.2f s): %.0f records/s\n", j, n / (w - j) }'
-[[ $((OUT_CLEAN + OUT_DLQ)) -ge $IN_COUNT ]] || { echo "LOST RECORDS" >&2; exit 1; }
+field() { grep -F "$1" "$WORK/kcat.time" | awk -F': ' '{print $2}'; }
+secs() { echo "$1" | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }'; }
+WALL=$(secs "$(field 'Elapsed (wall clock)')")
+USER_S=$(field 'User time'); SYS_S=$(field 'System time'); RSS_KB=$(field 'Maximum resident')
+
+/usr/bin/python3 - "$WORK/bench.json" "$OUT_PASS" "$WALL" "$USER_S" "$SYS_S" "$RSS_KB" <<'PYEOF'
+import json, sys
+b = json.load(open(sys.argv[1]))
+n_pass, wall, user, sys_s, rss_kb = int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6])
+mb = b["mb_per_s"] * b["busy_s"]  # the input's MB
+print()
+print(f"{'':14} {'records':>9} {'records/s':>10} {'MB/s':>7} {'CPU us/rec':>11} {'peak RSS MB':>12}")
+print(f"{'skillstream':14} {b['records']:>9} {b['records_per_s']:>10.0f} {b['mb_per_s']:>7.1f} "
+      f"{b['cpu_us_per_record']:>11.1f} {b['peak_rss_bytes'] / 2**20:>12.0f}")
+print(f"{'kcat pipe':14} {n_pass:>9} {n_pass / wall:>10.0f} {mb / wall:>7.1f} "
+      f"{(user + sys_s) / max(n_pass, 1) * 1e6:>11.1f} {rss_kb / 1024:>12.0f}")
+print()
+print(f"skillstream: after a {b['join_s']:.2f} s group join (kcat's assign-mode consumer has none); "
+      f"CPU is the process minus its producing thread; kcat's is both processes; "
+      f"processor {b['processor']} (simdjson {b['kernel']})")
+print(f"ratio skillstream / kcat records/s: {b['records_per_s'] / max(n_pass / wall, 1e-9):.2f}")
+if n_pass < b["records"]:
+    # kcat's producer skips empty lines: the generator's empty_payload records.
+    print(f"kcat copied {n_pass} of {b['records']} records (it skips empty records)")
+PYEOF

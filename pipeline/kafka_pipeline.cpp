@@ -133,6 +133,9 @@ struct KafkaPipeline::Impl {
   const std::atomic<bool>* stop_flag = nullptr;
   std::string fatal_error;
   PipelineStats stats;
+  // progress(): single-writer copies of stats.read / delivered and the join, any reader.
+  std::atomic<bool> joined{false};
+  std::atomic<std::uint64_t> read_count{0}, delivered_count{0};
 
   Impl(config::Settings settings, std::shared_ptr<const processor::PrivacyPatterns> p,
        PipelineMode m)
@@ -178,7 +181,8 @@ struct KafkaPipeline::Impl {
   void on_delivered(Record& r) {
     (void)offsets.on_ack(r.in.partition, r.in.offset);
     ++stats.delivered;
-    metrics->on_delivered(r.dead_letter(), output_bytes(r), r.in.timestamp_ms);
+    delivered_count.store(stats.delivered, std::memory_order_relaxed);
+    metrics->on_delivered(r.dead_letter(), output_bytes(r), r.in.timestamp_ms, r.read_at);
     if (redrive()) {
       auto& rd = stats.redrive;
       const auto why = static_cast<std::size_t>(r.reason);
@@ -310,6 +314,7 @@ struct KafkaPipeline::Impl {
     delivery.on_read(m->len);
     metrics->on_read(m->len);
     ++stats.read;
+    read_count.store(stats.read, std::memory_order_relaxed);
     stats.bytes_read += m->len;
     if (!cur) {
       cur = std::make_unique<Batch>(&release_message);
@@ -319,6 +324,7 @@ struct KafkaPipeline::Impl {
     r.batch = cur.get();
     r.message = m;
     r.in = input_meta(m);
+    r.read_at = Clock::now();
     if (redrive()) select(r, m);
   }
 
@@ -488,6 +494,7 @@ struct KafkaPipeline::Impl {
         stats.join_seconds = std::chrono::duration<double>(Clock::now() - run_started).count();
       }
       assigned_once = true;
+      joined.store(true, std::memory_order_relaxed);
       spdlog::info("assigned {} partition(s) of {}", ids.size(), input_topic);
       return;
     }
@@ -724,10 +731,28 @@ struct KafkaPipeline::Impl {
                                      : Clock::duration(std::chrono::seconds(10));
     finish(std::chrono::duration_cast<std::chrono::milliseconds>(close_left));
     result.stats = stats;
+    result.stats.end_to_end = latency_of(PipelineMetrics::Stage::end_to_end);
+    result.stats.processing = latency_of(PipelineMetrics::Stage::processing);
     result.stats.retries = delivery.counts().retries;
     result.stats.undeliverable = delivery.counts().undeliverable;
     result.stats.seconds = std::chrono::duration<double>(Clock::now() - run_started).count();
     return result;
+  }
+
+  PipelineStats::Latency latency_of(PipelineMetrics::Stage stage) const {
+    const processor::HistogramSnapshot h = metrics->latency(stage);
+    PipelineStats::Latency l;
+    for (std::size_t i = 0; i <= h.bounds.size(); ++i) l.records += h.counts[i];
+    if (l.records == 0) return l;
+    l.p50_ms = processor::quantile(h, 0.50) * 1e3;
+    l.p90_ms = processor::quantile(h, 0.90) * 1e3;
+    l.p99_ms = processor::quantile(h, 0.99) * 1e3;
+    l.max_ms = metrics->latency_max(stage) * 1e3;
+    // Interpolation within a bucket may pass the largest value seen: cap at it.
+    l.p50_ms = std::min(l.p50_ms, l.max_ms);
+    l.p90_ms = std::min(l.p90_ms, l.max_ms);
+    l.p99_ms = std::min(l.p99_ms, l.max_ms);
+    return l;
   }
 
   // Releases everything in the right order: workers, producer (purged: every report
@@ -765,5 +790,11 @@ KafkaPipeline::~KafkaPipeline() = default;
 PipelineResult KafkaPipeline::run(const std::atomic<bool>& stop) { return impl_->run(stop); }
 
 std::uint16_t KafkaPipeline::http_port() const noexcept { return impl_->http_port.load(); }
+
+KafkaPipeline::Progress KafkaPipeline::progress() const noexcept {
+  return Progress{impl_->joined.load(std::memory_order_relaxed),
+                  impl_->read_count.load(std::memory_order_relaxed),
+                  impl_->delivered_count.load(std::memory_order_relaxed)};
+}
 
 }  // namespace skillstream::pipeline

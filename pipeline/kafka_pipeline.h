@@ -29,6 +29,15 @@ struct PipelineStats {
   double seconds = 0;               // the whole run
   double join_seconds = 0;          // from the start to the first assignment (the group join)
 
+  // Per record, input timestamp (end to end) or read (processing) to the delivery
+  // acknowledgement, from skillstream_record_latency_seconds: percentiles interpolated
+  // within its buckets, max exact; milliseconds.
+  struct Latency {
+    std::uint64_t records = 0;
+    double p50_ms = 0, p90_ms = 0, p99_ms = 0, max_ms = 0;
+  };
+  Latency end_to_end, processing;
+
   // Redrive: what was delivered where (dry run: what would have been).
   struct Redrive {
     std::array<std::uint64_t, processor::kReasonCount> moved{};     // to clean, by old reason
@@ -92,6 +101,14 @@ class KafkaPipeline {
   // run() has opened it; 0 before, or when it is "off". It serves until destruction,
   // so a finished run can still be scraped. Any thread.
   [[nodiscard]] std::uint16_t http_port() const noexcept;
+
+  // Where a running pipeline is, for a caller that decides when to stop it (`bench`):
+  // joined (first assignment seen), records read and acknowledged so far. Any thread.
+  struct Progress {
+    bool joined = false;
+    std::uint64_t read = 0, delivered = 0;
+  };
+  [[nodiscard]] Progress progress() const noexcept;
 
  private:
   struct Impl;

@@ -35,8 +35,11 @@ class PipelineMetrics {
     read_.add();
     bytes_in_.add(bytes);
   }
-  // A delivery acknowledgement: `bytes` written to the clean or dead-letter topic.
-  void on_delivered(bool dead_letter, std::size_t bytes, std::int64_t input_timestamp_ms) noexcept;
+  // A delivery acknowledgement: `bytes` written to the clean or dead-letter topic, for
+  // a record with input timestamp `input_timestamp_ms` (<= 0: none) read from the
+  // source at `read_at` (steady clock). Observes both latency stages.
+  void on_delivered(bool dead_letter, std::size_t bytes, std::int64_t input_timestamp_ms,
+                    Clock::time_point read_at, Clock::time_point now = Clock::now()) noexcept;
   void on_commit(bool ok) noexcept { (ok ? commits_ok_ : commits_failed_).add(); }
   void on_rebalance(bool assigned) noexcept;
   void on_retry() noexcept { retries_.add(); }
@@ -65,6 +68,17 @@ class PipelineMetrics {
   [[nodiscard]] std::int64_t total_lag() const;
   [[nodiscard]] std::int64_t inflight() const noexcept { return inflight_.value(); }
 
+  // skillstream_record_latency_seconds, by its `stage` label.
+  enum class Stage : std::uint8_t {
+    end_to_end,  // input record timestamp to the delivery acknowledgement
+    processing,  // read by the consumer to the delivery acknowledgement
+  };
+  [[nodiscard]] processor::HistogramSnapshot latency(Stage stage) const noexcept;
+  // The largest latency observed, in seconds (0: none). Main thread.
+  [[nodiscard]] double latency_max(Stage stage) const noexcept {
+    return latency_max_[static_cast<std::size_t>(stage)];
+  }
+
   // A worker busy on one batch, or a main loop without a turn, for this long is stuck.
   static constexpr std::chrono::seconds kStallLimit{15};
 
@@ -80,7 +94,9 @@ class PipelineMetrics {
   processor::Counter read_, bytes_in_, bytes_clean_, bytes_dlq_;
   processor::Counter delivered_clean_, delivered_dlq_;
   processor::Counter commits_ok_, commits_failed_, rebalances_, retries_, undeliverable_;
-  processor::Histogram latency_{processor::kLatencySecondsBounds};
+  processor::Histogram e2e_latency_{processor::kRecordLatencySecondsBounds};
+  processor::Histogram processing_latency_{processor::kRecordLatencySecondsBounds};
+  std::array<double, 2> latency_max_{};  // main thread only
   processor::Gauge inflight_, producer_queue_, unaccounted_, heartbeat_ns_;
 
   std::atomic<bool> assigned_{false};  // the last rebalance event was an assignment
@@ -92,8 +108,9 @@ class PipelineMetrics {
   std::vector<ConsumerStats::Lag> lag_;
 };
 
-// The periodic summary line: rates over the interval since the previous line.
-// Main thread only.
+// The periodic summary line: rates and end-to-end latency percentiles (interpolated
+// within the buckets of skillstream_record_latency_seconds) over the interval since
+// the previous line. Main thread only.
 class SummaryLog {
  public:
   explicit SummaryLog(PipelineMetrics::Clock::time_point start);
@@ -103,6 +120,7 @@ class SummaryLog {
  private:
   PipelineMetrics::Clock::time_point last_at_;
   PipelineMetrics::Totals last_;
+  processor::HistogramSnapshot last_latency_;  // end to end, at the previous line
 };
 
 }  // namespace skillstream::pipeline

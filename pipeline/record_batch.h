@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -47,6 +48,9 @@ struct Record {
   Batch* batch = nullptr;
   void* message = nullptr;  // the source's native message, freed with the batch
   InputMeta in;
+  // When the source handed the record over (steady clock, main thread): the start of
+  // the `processing` latency stage.
+  std::chrono::steady_clock::time_point read_at{};
 
   // Redrive only (main thread, at read): not selected records (filters, stubs) are
   // not judged and go back to the queue unchanged; `attempt` is the record's previous

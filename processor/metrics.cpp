@@ -18,6 +18,25 @@ void Histogram::add_to(HistogramSnapshot& out) const noexcept {
   out.sum += sum_.load(std::memory_order_relaxed);
 }
 
+double quantile(const HistogramSnapshot& h, double q) noexcept {
+  std::uint64_t total = 0;
+  for (std::size_t i = 0; i <= h.bounds.size(); ++i) total += h.counts[i];
+  if (total == 0 || h.bounds.empty()) return std::nan("");
+  const double rank = std::clamp(q, 0.0, 1.0) * static_cast<double>(total);
+  std::uint64_t below = 0;
+  for (std::size_t i = 0; i < h.bounds.size(); ++i) {
+    const std::uint64_t n = h.counts[i];
+    if (n > 0 && static_cast<double>(below + n) >= rank) {
+      const double lower = i == 0 ? 0.0 : h.bounds[i - 1];
+      const double within =
+          std::max(rank - static_cast<double>(below), 0.0) / static_cast<double>(n);
+      return lower + (h.bounds[i] - lower) * within;
+    }
+    below += n;
+  }
+  return h.bounds.back();  // the rank is in the +Inf bucket
+}
+
 namespace {
 
 template <class T>

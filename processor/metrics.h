@@ -40,7 +40,7 @@ class Gauge {
   std::atomic<std::int64_t> v_{0};
 };
 
-inline constexpr std::size_t kMaxBuckets = 16;
+inline constexpr std::size_t kMaxBuckets = 32;
 
 // Bucket counts of one or more histograms with the same bounds, as read on scrape.
 struct HistogramSnapshot {
@@ -68,8 +68,17 @@ class Histogram {
 // record's trip from its input timestamp to the delivery acknowledgement.
 inline constexpr std::array<double, 13> kBatchSecondsBounds = {
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1};
-inline constexpr std::array<double, 14> kLatencySecondsBounds = {
-    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300};
+// A record's latency (skillstream_record_latency_seconds): 1 ms to 60 s, six buckets
+// per decade (1, 1.5, 2, 3, 5, 7.5), fine enough for percentiles by interpolation.
+inline constexpr std::array<double, 28> kRecordLatencySecondsBounds = {
+    0.001, 0.0015, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15,
+    0.2,   0.3,    0.5,   0.75,  1,     1.5,    2,    3,     5,    7.5,  10,   15,    30,  60};
+
+// The q-quantile (0 < q <= 1) of the values in `h`, as Prometheus' histogram_quantile
+// computes it: the bucket holding the rank q * count, interpolated linearly between
+// its lower bound (0 for the first) and its upper bound; a rank in the +Inf bucket
+// gives the highest finite bound. NaN when `h` is empty.
+[[nodiscard]] double quantile(const HistogramSnapshot& h, double q) noexcept;
 
 // What one worker thread counts: verdicts and redactions per record, time per batch.
 // Each worker owns one (written only by it, read on scrape); cache-line aligned so

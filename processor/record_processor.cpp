@@ -13,6 +13,8 @@
 
 #include <vector>
 
+#include <simdjson.h>
+
 #include "processor/privacy_scanner.h"
 #include "processor/session_validator.h"
 
@@ -138,7 +140,16 @@ RecordProcessor::RecordProcessor(const ProcessorOptions& options,
 RecordProcessor::~RecordProcessor() = default;
 
 Outcome RecordProcessor::process(const char* data, std::size_t size) noexcept {
+  if (impl_->options.pass_through) {
+    Outcome o;  // clean, the value as it came
+    o.value = std::string_view(data != nullptr ? data : "", size);
+    return o;
+  }
   return impl_->process(data, size);
+}
+
+std::string_view simdjson_kernel() noexcept {
+  return SIMDJSON_STRINGIFY(SIMDJSON_BUILTIN_IMPLEMENTATION);
 }
 
 const ProcessorOptions& RecordProcessor::options() const noexcept { return impl_->options; }

@@ -48,7 +48,15 @@ struct ProcessorOptions {
   std::size_t max_depth = 64;               // deeper nesting is too_deep
   bool strict = false;                      // unlisted fields are unknown_field
   PrivacyPolicy privacy = PrivacyPolicy::redact;
+  // No record path at all: every record is clean with its value unchanged, nothing is
+  // parsed or scanned. Only for measuring what the rest costs (`skillstream bench
+  // --processor none`); no setting of the catalog sets it.
+  bool pass_through = false;
 };
+
+// The simdjson kernel the record path was compiled for ("haswell", "icelake",
+// "westmere", "fallback", ...): SIMDJSON_BUILTIN_IMPLEMENTATION in this library.
+[[nodiscard]] std::string_view simdjson_kernel() noexcept;
 
 // The result of processing one record. Views stay valid until the next process().
 struct Outcome {

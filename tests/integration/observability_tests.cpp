@@ -141,9 +141,12 @@ TEST(Observability, ScrapeMatchesWhatWasSentAndReadinessFollowsTheRun) {
   EXPECT_EQ(require(m, "skillstream_bytes_total{stream=\"dlq\"}"), want.bytes_dlq);
   EXPECT_EQ(require(m, "skillstream_unaccounted_records"), 0);
   EXPECT_EQ(require(m, "skillstream_inflight_records"), 0);
-  EXPECT_EQ(require(m, "skillstream_end_to_end_latency_seconds_count"),
+  EXPECT_EQ(require(m, "skillstream_record_latency_seconds_count{stage=\"end_to_end\"}"),
             static_cast<double>(inputs.size()));
-  EXPECT_EQ(require(m, "skillstream_end_to_end_latency_seconds_bucket{le=\"+Inf\"}"),
+  EXPECT_EQ(
+      require(m, "skillstream_record_latency_seconds_bucket{stage=\"end_to_end\",le=\"+Inf\"}"),
+      static_cast<double>(inputs.size()));
+  EXPECT_EQ(require(m, "skillstream_record_latency_seconds_count{stage=\"processing\"}"),
             static_cast<double>(inputs.size()));
   EXPECT_GT(require(m, "skillstream_batch_processing_seconds_count"), 0);
   EXPECT_GT(require(m, "skillstream_commits_total{result=\"ok\"}"), 0);

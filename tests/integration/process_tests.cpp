@@ -322,5 +322,33 @@ TEST(SkillstreamProcess, FailedAuthenticationExitsOneWithOneLineAndNoSecret) {
   ::unsetenv("SKILLSTREAM_TEST_PASSWORD");
 }
 
+// `skillstream bench --json` on its embedded broker: one object with every key, every
+// record back; --processor none sends every record to the clean topic.
+TEST(SkillstreamProcess, BenchJsonReportsEveryRecordAndPassThroughIsAllClean) {
+  const std::string dir = temp_dir();
+  for (const char* processor : {"full", "none"}) {
+    Child c = Child::spawn({SKILLSTREAM_BINARY, "bench", "--records", "2000", "--partitions", "4",
+                            "--workers", "1", "--processor", processor, "--json"},
+                           dir + "/bench.err", true);
+    const std::string line = c.read_line();
+    EXPECT_EQ(c.wait(std::chrono::seconds(90)), 0) << read_file(dir + "/bench.err");
+    ASSERT_FALSE(line.empty()) << read_file(dir + "/bench.err");
+    EXPECT_EQ(line.front(), '{') << line;
+    EXPECT_EQ(line.back(), '}') << line;
+    for (const char* key :
+         {"\"records\":2000,", "\"records_per_s\":", "\"mb_per_s\":", "\"join_s\":",
+          "\"cpu_us_per_record\":", "\"peak_rss_bytes\":", "\"latency_ms\":{\"p50\":", "\"p90\":",
+          "\"p99\":", "\"max\":", "\"kernel\":\"", "\"ok\":true"}) {
+      EXPECT_NE(line.find(key), std::string::npos) << key << " in " << line;
+    }
+    EXPECT_NE(line.find(std::string("\"processor\":\"") + processor + "\""), std::string::npos);
+    if (std::string_view(processor) == "none") {
+      EXPECT_NE(line.find("\"clean\":2000,\"dead_letter\":0,"), std::string::npos) << line;
+    } else {
+      EXPECT_EQ(line.find("\"dead_letter\":0,"), std::string::npos) << "10% defects: " << line;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace skillstream

@@ -67,7 +67,7 @@ TEST(PromWriter, EmptyHistogramStillHasInfBucket) {
 }
 
 TEST(Histogram, SnapshotsOfSeveralWritersMerge) {
-  Histogram a(kLatencySecondsBounds), b(kLatencySecondsBounds);
+  Histogram a(kRecordLatencySecondsBounds), b(kRecordLatencySecondsBounds);
   a.observe(0.001);
   b.observe(0.001);
   b.observe(1000);
@@ -75,8 +75,43 @@ TEST(Histogram, SnapshotsOfSeveralWritersMerge) {
   a.add_to(snap);
   b.add_to(snap);
   EXPECT_EQ(snap.counts[0], 2u);
-  EXPECT_EQ(snap.counts[kLatencySecondsBounds.size()], 1u);
+  EXPECT_EQ(snap.counts[kRecordLatencySecondsBounds.size()], 1u);
   EXPECT_DOUBLE_EQ(snap.sum, 1000.002);
+}
+
+// Percentiles from bucket counts, as Prometheus' histogram_quantile: linear within
+// the bucket holding the rank, the highest finite bound for the +Inf bucket.
+TEST(Quantile, InterpolatesWithinTheBucketHoldingTheRank) {
+  static constexpr std::array<double, 3> bounds = {1, 2, 4};
+  HistogramSnapshot h;
+  h.bounds = bounds;
+  h.counts[0] = 10;                          // <= 1
+  h.counts[1] = 30;                          // (1, 2]
+  h.counts[2] = 50;                          // (2, 4]
+  h.counts[3] = 10;                          // +Inf
+  EXPECT_DOUBLE_EQ(quantile(h, 0.10), 1.0);  // rank 10: the top of the first bucket
+  EXPECT_DOUBLE_EQ(quantile(h, 0.05), 0.5);  // rank 5: halfway from 0
+  EXPECT_DOUBLE_EQ(quantile(h, 0.25), 1.5);  // rank 25: 15 of 30 into (1, 2]
+  EXPECT_DOUBLE_EQ(quantile(h, 0.50), 2.4);  // rank 50: 10 of 50 into (2, 4]
+  EXPECT_DOUBLE_EQ(quantile(h, 0.90), 4.0);
+  EXPECT_DOUBLE_EQ(quantile(h, 0.99), 4.0) << "rank in +Inf: the highest finite bound";
+  h.counts = {};
+  EXPECT_TRUE(std::isnan(quantile(h, 0.5))) << "no observations";
+  h.counts[2] = 1;  // empty buckets below the rank are skipped
+  EXPECT_DOUBLE_EQ(quantile(h, 0.5), 3.0);
+}
+
+TEST(Quantile, OfObservedLatenciesLandsInTheirBucket) {
+  Histogram lat(kRecordLatencySecondsBounds);
+  for (int i = 0; i < 98; ++i) lat.observe(0.004);  // (0.003, 0.005]
+  lat.observe(0.040);                               // (0.03, 0.05]
+  lat.observe(0.040);
+  HistogramSnapshot h;
+  lat.add_to(h);
+  EXPECT_GT(quantile(h, 0.5), 0.003);
+  EXPECT_LE(quantile(h, 0.5), 0.005);
+  EXPECT_GT(quantile(h, 0.99), 0.03);
+  EXPECT_LE(quantile(h, 0.99), 0.05);
 }
 
 TEST(WorkerCounters, CountRecordCountsVerdictAndEachRedactedKind) {

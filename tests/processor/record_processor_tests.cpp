@@ -358,5 +358,23 @@ TEST_F(RecordProcessorTest, RecordWithoutKeyMatchesGoesOutByteForByte) {
   EXPECT_EQ(out.verdict.path, "environment.other.a.k");
 }
 
+// `bench --processor none`: the record path is skipped, every record is clean as is.
+TEST(RecordProcessorPassThrough, EveryRecordIsCleanAndUnchanged) {
+  ProcessorOptions o;
+  o.pass_through = true;
+  RecordProcessor p(o, nullptr);
+  for (std::string_view in : {std::string_view("{"), std::string_view(""),
+                              std::string_view(R"({"email":"a@example.com"})")}) {
+    Outcome out = p.process(in);
+    EXPECT_TRUE(out.verdict.clean()) << in;
+    EXPECT_EQ(out.value, in);
+    EXPECT_EQ(out.value.data(), in.data()) << "no copy";
+    EXPECT_TRUE(out.redacted.empty());
+  }
+  EXPECT_TRUE(p.process(nullptr, 0).verdict.clean()) << "a null value too";
+}
+
+TEST(SimdjsonKernel, NamesACompiledKernel) { EXPECT_FALSE(simdjson_kernel().empty()); }
+
 }  // namespace
 }  // namespace skillstream::processor
