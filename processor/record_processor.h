@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -48,6 +49,9 @@ struct ProcessorOptions {
   std::size_t max_depth = 64;               // deeper nesting is too_deep
   bool strict = false;                      // unlisted fields are unknown_field
   PrivacyPolicy privacy = PrivacyPolicy::redact;
+  // A reject lists up to this many defects (Outcome::defects), the first being its
+  // verdict. 1: the first only, at the cost of the verdict alone.
+  std::size_t max_errors = 16;
 };
 
 // The result of processing one record. Views stay valid until the next process().
@@ -60,6 +64,11 @@ struct Outcome {
   std::string_view session_id;
   // The kinds redacted; empty when `value` is the input byte-for-byte.
   KindSet redacted;
+  // Rejects: every defect found, in document order, at most max_errors; the first is
+  // `verdict`. Envelope rejects and failed redactions have exactly one. Empty when clean.
+  std::span<const Defect> defects{};
+  // Rejects: more defects were found than `defects` lists.
+  bool defects_truncated = false;
 };
 
 // The whole record path of the rules for one record: sections 1 and 2 (validation)
