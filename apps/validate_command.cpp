@@ -51,6 +51,7 @@ struct LineVerdict {
   std::uint32_t value_offset = 0, value_size = 0;
   std::uint32_t path_offset = 0, path_size = 0;
   std::uint32_t message_offset = 0, message_size = 0;
+  std::uint32_t errors_offset = 0, errors_size = 0;  // rejects: the JSON array of defects
 };
 
 struct Job {
@@ -78,6 +79,10 @@ void process_job(processor::RecordProcessor& proc, std::size_t max_record_bytes,
       oversize_message = "the value is " + std::to_string(line.oversize) +
                          " bytes, over max_record_bytes " + std::to_string(max_record_bytes);
       v.message_offset = stash(job.arena, oversize_message, v.message_size);
+      const processor::Defect only{v.reason, {}, oversize_message};
+      v.errors_offset = static_cast<std::uint32_t>(job.arena.size());
+      processor::append_defects_json({&only, 1}, false, job.arena);
+      v.errors_size = static_cast<std::uint32_t>(job.arena.size() - v.errors_offset);
       job.verdicts.push_back(v);
       continue;
     }
@@ -95,6 +100,9 @@ void process_job(processor::RecordProcessor& proc, std::size_t max_record_bytes,
     } else {
       v.path_offset = stash(job.arena, out.verdict.path, v.path_size);
       v.message_offset = stash(job.arena, out.verdict.message, v.message_size);
+      v.errors_offset = static_cast<std::uint32_t>(job.arena.size());
+      processor::append_defects_json(out.defects, out.defects_truncated, job.arena);
+      v.errors_size = static_cast<std::uint32_t>(job.arena.size() - v.errors_offset);
     }
     job.verdicts.push_back(v);
   }
@@ -219,6 +227,8 @@ int run_validate(const ValidateOptions& o, const config::Settings& settings) {
         append_json_string(arena.substr(v.path_offset, v.path_size), reject_line);
         reject_line += ",\"message\":";
         append_json_string(arena.substr(v.message_offset, v.message_size), reject_line);
+        reject_line += ",\"errors\":";
+        reject_line += arena.substr(v.errors_offset, v.errors_size);
         reject_line += "}\n";
         rejects.write(reject_line);
       }

@@ -228,6 +228,100 @@ void Validate_CountersOn(benchmark::State& state) { run_counted<true>(state); }
 BENCHMARK(Validate_CountersOff)->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1);
 BENCHMARK(Validate_CountersOn)->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1);
 
+// Listing every defect of a reject (max_errors, issue 10): the same loop under
+// max_errors 1 (the verdict alone) and 16 (the default), on the valid corpus, where
+// nothing may change, and on a corpus of rejects only (the generator's invalid
+// records, several defects each), where the list and its JSON rendering (as
+// judge_batch stashes it for skillstream.errors) are the added work. Privacy off,
+// 1 thread. run_validator_bench.sh --max-errors runs them interleaved.
+void replace_all(std::string& s, std::string_view from, std::string_view to) {
+  for (std::size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) {
+    s.replace(at, from.size(), to);
+  }
+}
+
+// Rejects only. `Many`: false, the generator's invalid records (one defect each, every
+// reason code); true, its valid records with session_id broken and skill.name,
+// task.description, outcome.success and each issue's description renamed (missing):
+// four defects or more each, in several objects.
+template <bool Many>
+struct RejectCorpus {
+  std::vector<simdjson::padded_string> records;
+  std::size_t bytes = 0;
+
+  static const RejectCorpus& get() {
+    static const RejectCorpus corpus = [] {
+      RejectCorpus c;
+      generator::GeneratorOptions o;
+      o.seed = 43;
+      o.invalid_ratio = Many ? 0.0 : 1.0;
+      o.secret_ratio = 0;
+      generator::SessionGenerator gen(o);
+      std::string record;
+      for (int i = 0; i < 20'000; ++i) {
+        gen.next(record);
+        if constexpr (Many) {
+          // (The generator varies whitespace: change tokens, not members.)
+          replace_all(record, R"("sess-)", R"("SESS-)");
+          replace_all(record, R"("name")", R"("Name")");
+          replace_all(record, R"("description")", R"("Description")");
+          replace_all(record, R"("success")", R"("Success")");
+        }
+        c.bytes += record.size();
+        c.records.emplace_back(record);
+      }
+      return c;
+    }();
+    return corpus;
+  }
+};
+
+void MaxErrors_Valid(benchmark::State& state) {
+  const Corpus& c = Corpus::get();
+  processor::ProcessorOptions o;
+  o.privacy = processor::PrivacyPolicy::off;
+  o.max_errors = static_cast<std::size_t>(state.range(0));
+  processor::RecordProcessor proc(o, nullptr);
+  std::size_t clean = 0;
+  for (auto _ : state) {
+    for (const auto& r : c.records) clean += proc.process(r.data(), r.size()).verdict.clean();
+    benchmark::DoNotOptimize(clean);
+  }
+  if (clean != state.iterations() * c.records.size()) state.SkipWithError("a record was rejected");
+  finish(state, c);
+}
+
+template <bool Many>
+void run_rejects(benchmark::State& state) {
+  const RejectCorpus<Many>& c = RejectCorpus<Many>::get();
+  processor::ProcessorOptions o;
+  o.privacy = processor::PrivacyPolicy::off;
+  o.max_errors = static_cast<std::size_t>(state.range(0));
+  processor::RecordProcessor proc(o, nullptr);
+  std::string rendered;  // reused, like a batch arena
+  std::size_t listed = 0;
+  for (auto _ : state) {
+    for (const auto& r : c.records) {
+      const processor::Outcome out = proc.process(r.data(), r.size());
+      listed += out.defects.size();
+      rendered.clear();
+      processor::append_defects_json(out.defects, out.defects_truncated, rendered);
+    }
+    benchmark::DoNotOptimize(rendered.data());
+  }
+  state.counters["defects_per_record"] = benchmark::Counter(
+      static_cast<double>(listed) / static_cast<double>(state.iterations() * c.records.size()));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * c.bytes));
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * c.records.size()));
+}
+
+void MaxErrors_Rejects(benchmark::State& state) { run_rejects<false>(state); }
+void MaxErrors_ManyDefects(benchmark::State& state) { run_rejects<true>(state); }
+
+BENCHMARK(MaxErrors_Valid)->Arg(1)->Arg(16)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(MaxErrors_Rejects)->Arg(1)->Arg(16)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(MaxErrors_ManyDefects)->Arg(1)->Arg(16)->Unit(benchmark::kMillisecond)->UseRealTime();
+
 }  // namespace
 
 BENCHMARK_MAIN();

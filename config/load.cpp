@@ -409,6 +409,13 @@ const SettingSpec setting_specs[] = {
     {"processor", "strict", "strict", "reject unlisted fields as unknown_field", ValueKind::boolean,
      record_path, [](Settings& s, const Input& in) { return read_bool(in, s.processor.strict); },
      [](const Settings& s) { return show_bool(s.processor.strict); }},
+    {"processor", "max_errors", "max-errors",
+     "defects listed per reject (skillstream.errors); 1: the first only", ValueKind::integer,
+     record_path,
+     [](Settings& s, const Input& in) {
+       return read_unsigned(in, 1, 1000, s.processor.max_errors);
+     },
+     [](const Settings& s) { return std::to_string(s.processor.max_errors); }},
     {"processor", "privacy", "privacy", "privacy matches: redact, reject or off", ValueKind::text,
      record_path,
      [](Settings& s, const Input& in) { return read_enum(in, privacy_names, s.processor.privacy); },

@@ -56,6 +56,12 @@ void judge_batch(processor::RecordProcessor& processor, processor::WorkerCounter
     if (!o.verdict.clean()) {
       r.path = batch.stash(o.verdict.path);
       r.message_text = batch.stash(o.verdict.message);
+      // Rendered straight into the arena (rejects only; bounded at 8 KiB).
+      const std::size_t start = batch.text.size();
+      processor::append_defects_json(o.defects, o.defects_truncated, batch.text);
+      SKILLSTREAM_ASSERT(batch.text.size() <= UINT32_MAX, "batch text arena over 4 GiB");
+      r.errors = {static_cast<std::uint32_t>(start),
+                  static_cast<std::uint32_t>(batch.text.size() - start)};
       continue;
     }
     r.redacted = o.redacted;

@@ -63,6 +63,7 @@ struct Record {
   processor::Reason reason = processor::Reason::none;
   processor::KindSet redacted;
   TextRef path, message_text;       // rejects
+  TextRef errors;                   // rejects: every defect, the skillstream.errors JSON array
   TextRef value;                    // clean and redacted: the rewritten value
   TextRef session_id;               // clean, when the input has no key
   processor::KindSet key_redacted;  // scan_kafka_key: kinds found in the Kafka key

@@ -106,6 +106,8 @@ void Router::reject_headers(const Record& r, OutRecord& out) {
   out.add_header("skillstream.reason", processor::to_string(r.reason));
   out.add_header("skillstream.path", bounded(path_, b.view(r.path)));
   out.add_header("skillstream.message", bounded(message_, b.view(r.message_text)));
+  // Every defect, the first being the three above; bounded (8 KiB) when rendered.
+  if (r.errors.size > 0) out.add_header("skillstream.errors", b.view(r.errors));
   out.add_header("skillstream.version", options_.version);
 }
 

@@ -1,5 +1,7 @@
 #include "processor/json_syntax.h"
 
+#include "processor/verdict.h"
+
 #include <cstddef>
 #include <cstdint>
 
@@ -219,6 +221,37 @@ void append_json_escaped(std::string_view text, std::string& out) {
     }
   }
   out.append(text, copied);
+}
+
+void append_defects_json(std::span<const Defect> defects, bool truncated, std::string& out,
+                         std::size_t max_bytes) {
+  constexpr std::string_view kTruncated = "{\"reason\":\"truncated\"}";
+  const std::size_t start = out.size();
+  out += '[';
+  for (const Defect& d : defects) {
+    const std::size_t entry = out.size();
+    if (entry > start + 1) out += ',';
+    out += "{\"reason\":\"";
+    out += to_string(d.reason);
+    out += "\",\"path\":\"";
+    append_json_escaped(d.path, out);
+    out += "\",\"message\":\"";
+    append_json_escaped(d.message, out);
+    out += "\"}";
+    // Room must stay for "]", and for ",{truncated}" too unless this entry ends the list.
+    const bool last = &d == &defects.back() && !truncated;
+    const std::size_t tail = last ? 1 : 1 + kTruncated.size() + 1;
+    if (max_bytes != 0 && out.size() - start + tail > max_bytes) {
+      out.resize(entry);
+      truncated = true;
+      break;
+    }
+  }
+  if (truncated) {
+    if (out.size() > start + 1) out += ',';
+    out += kTruncated;
+  }
+  out += ']';
 }
 
 }  // namespace skillstream::processor

@@ -11,6 +11,7 @@
 // policy, `off` included (see append_path).
 #include "processor/record_processor.h"
 
+#include <cstdint>
 #include <vector>
 
 #include <simdjson.h>
@@ -61,6 +62,15 @@ struct RecordProcessor::Impl final : StringVisitor {
   PrivacyKind first_kind = PrivacyKind::secret;
   bool first_is_key = false;
   KindSet kinds;
+  // Under `reject`, the strings and keys holding a match after the first, up to
+  // max_errors in all: offsets of their path and message in `more_text`.
+  struct MoreMatch {
+    std::uint32_t path_offset, path_size, message_offset, message_size;
+  };
+  std::vector<MoreMatch> more;
+  std::string more_text;
+  bool more_cut = false;
+  std::vector<Defect> listed;  // the defects of a privacy_violation
 
   void on_string(const PathFrame& where, std::size_t raw_offset, std::string_view value) override {
     on_token(where, raw_offset, value, false);
@@ -79,32 +89,74 @@ struct RecordProcessor::Impl final : StringVisitor {
       append_path(where, path, &scanner);
       first_kind = token_spans.front().kind;
       first_is_key = is_key;
+    } else if (options.privacy == PrivacyPolicy::reject) {
+      note_more(where, token_spans.front().kind, is_key);
     }
     hits.push_back({raw_offset, spans.size(), token_spans.size()});
     for (const Span& s : token_spans) kinds.add(s.kind);
     spans.insert(spans.end(), token_spans.begin(), token_spans.end());
   }
 
+  static void append_match_message(PrivacyKind kind, bool is_key, std::string& out) {
+    out += is_key ? ": the key holds a match of kind " : ": holds a match of kind ";
+    out += to_string(kind);
+    out += " (privacy policy reject)";
+  }
+
+  void note_more(const PathFrame& where, PrivacyKind kind, bool is_key) {
+    if (1 + more.size() >= options.max_errors) {
+      more_cut = true;
+      return;
+    }
+    const std::size_t path_offset = more_text.size();
+    append_path(where, more_text, &scanner);
+    const std::size_t message_offset = more_text.size();
+    more_text.append(more_text, path_offset, message_offset - path_offset);
+    append_match_message(kind, is_key, more_text);
+    more.push_back({static_cast<std::uint32_t>(path_offset),
+                    static_cast<std::uint32_t>(message_offset - path_offset),
+                    static_cast<std::uint32_t>(message_offset),
+                    static_cast<std::uint32_t>(more_text.size() - message_offset)});
+  }
+
+  // A reject of the processor's own (not the validator's): `verdict` and, under
+  // `reject`, the other strings and keys holding a match.
+  Outcome own_reject(const Verdict& verdict, bool with_more) {
+    listed.clear();
+    listed.push_back({verdict.reason, verdict.path, verdict.message});
+    if (with_more) {
+      const std::string_view text(more_text);
+      for (const MoreMatch& m : more) {
+        listed.push_back({Reason::privacy_violation, text.substr(m.path_offset, m.path_size),
+                          text.substr(m.message_offset, m.message_size)});
+      }
+    }
+    return {verdict, {}, {}, {}, listed, with_more && more_cut};
+  }
+
   Outcome process(const char* data, std::size_t size) noexcept {
     const bool scan = options.privacy != PrivacyPolicy::off;
     joined.clear();
     const Verdict verdict = validator.validate(data, size, scan ? &joined : nullptr);
-    if (!verdict.clean()) return {verdict, {}, {}, {}};
+    if (!verdict.clean()) {
+      return {verdict, {}, {}, {}, validator.defects(), validator.defects_truncated()};
+    }
     const std::string_view input(data, size);
     if (!scan || !scanner.may_match(joined)) return {verdict, input, validator.session_id(), {}};
 
     hits.clear();
     spans.clear();
     kinds.clear();
+    more.clear();
+    more_text.clear();
+    more_cut = false;
     validator.visit_strings(*this);
     if (hits.empty()) return {verdict, input, validator.session_id(), {}};  // pre-filter only
 
     if (options.privacy == PrivacyPolicy::reject) {
       message.assign(path);
-      message += first_is_key ? ": the key holds a match of kind " : ": holds a match of kind ";
-      message += to_string(first_kind);
-      message += " (privacy policy reject)";
-      return {{Reason::privacy_violation, path, message}, {}, {}, {}};
+      append_match_message(first_kind, first_is_key, message);
+      return own_reject({Reason::privacy_violation, path, message}, true);
     }
 
     output.clear();
@@ -127,7 +179,7 @@ struct RecordProcessor::Impl final : StringVisitor {
       message += " breaks a rule: ";
       message += redacted.message.empty() ? to_string(redacted.reason) : redacted.message;
       path.assign(redacted.path);
-      return {{Reason::privacy_violation, path, message}, {}, {}, {}};
+      return own_reject({Reason::privacy_violation, path, message}, false);
     }
     return {redacted, output, validator.session_id(), kinds};
   }

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -52,6 +53,9 @@ struct ProcessorOptions {
   // parsed or scanned. Only for measuring what the rest costs (`skillstream bench
   // --processor none`); no setting of the catalog sets it.
   bool pass_through = false;
+  // A reject lists up to this many defects (Outcome::defects), the first being its
+  // verdict. 1: the first only, at the cost of the verdict alone.
+  std::size_t max_errors = 16;
 };
 
 // The simdjson kernel the record path was compiled for ("haswell", "icelake",
@@ -68,6 +72,11 @@ struct Outcome {
   std::string_view session_id;
   // The kinds redacted; empty when `value` is the input byte-for-byte.
   KindSet redacted;
+  // Rejects: every defect found, in document order, at most max_errors; the first is
+  // `verdict`. Envelope rejects and failed redactions have exactly one. Empty when clean.
+  std::span<const Defect> defects{};
+  // Rejects: more defects were found than `defects` lists.
+  bool defects_truncated = false;
 };
 
 // The whole record path of the rules for one record: sections 1 and 2 (validation)

@@ -237,13 +237,29 @@ int match_raw_key(const char* raw) noexcept {
   return match_raw_key<Names>(raw, kIndices<Names>);
 }
 
-template <std::size_t N>
-void append_names(const std::array<std::string_view, N>& names, std::string& out) {
-  for (std::size_t i = 0; i < N; ++i) {
-    if (i > 0) out += ", ";
-    out += names[i];
+// "a, b, c": the names of `Names` as an enum message lists them, built at compile time.
+template <const auto& Names>
+constexpr auto kNamesTextStorage = [] {
+  constexpr std::size_t size = [] {
+    std::size_t n = 0;
+    for (std::string_view name : Names) n += name.size() + 2;
+    return n - 2;
+  }();
+  std::array<char, size> text{};
+  std::size_t k = 0;
+  for (std::string_view name : Names) {
+    if (k > 0) {
+      text[k++] = ',';
+      text[k++] = ' ';
+    }
+    for (char c : name) text[k++] = c;
   }
-}
+  return text;
+}();
+
+template <const auto& Names>
+constexpr std::string_view kNamesText{kNamesTextStorage<Names>.data(),
+                                      kNamesTextStorage<Names>.size()};
 
 constexpr std::array<std::string_view, 10> kCategories = {
     "deployment",   "training",    "inference", "debugging",     "configuration",
@@ -315,6 +331,19 @@ struct SessionValidator::Impl {
   StringVisitor* visitor = nullptr;
   std::string_view session_id;
 
+  // Defects after the first (which is path/message), up to options.max_errors in all:
+  // offsets into `more_text`, turned into views once the walk is over. Touched only
+  // once a first defect was found.
+  struct MoreDefect {
+    Reason reason;
+    std::uint32_t path_offset, path_size, message_offset, message_size;
+  };
+  std::vector<MoreDefect> more;
+  std::string more_text;
+  bool more_cut = false;       // a defect was found past max_errors
+  bool field_verdict = false;  // the verdict is the first field defect: `more` follows it
+  std::vector<Defect> listed;  // defects() of the last validate()
+
   Verdict validate(const char* data, std::size_t n, std::string* joined_out) noexcept;
   Verdict run_walk() noexcept;
   static Verdict invalid_utf8() noexcept {
@@ -347,7 +376,10 @@ struct SessionValidator::Impl {
   template <class... Parts>
   [[gnu::cold, gnu::noinline]] bool field_defect(Reason r, const PathFrame& at,
                                                  const Parts&... parts) {
-    if (defect != Reason::none) return true;
+    if (defect != Reason::none) {
+      note_more(r, at, parts...);
+      return true;
+    }
     defect = r;
     path.clear();
     append_path(at, path, path_keys);
@@ -355,6 +387,38 @@ struct SessionValidator::Impl {
     message += ": ";
     (message.append(parts), ...);
     return true;
+  }
+
+  // A defect after the first: listed while max_errors allows, else only counted as cut.
+  template <class... Parts>
+  void note_more(Reason r, const PathFrame& at, const Parts&... parts) {
+    if (1 + more.size() >= options.max_errors) {
+      more_cut = true;
+      return;
+    }
+    const std::size_t path_offset = more_text.size();
+    append_path(at, more_text, path_keys);
+    const std::size_t message_offset = more_text.size();
+    more_text.append(more_text, path_offset, message_offset - path_offset);
+    more_text += ": ";
+    (more_text.append(parts), ...);
+    more.push_back({r, static_cast<std::uint32_t>(path_offset),
+                    static_cast<std::uint32_t>(message_offset - path_offset),
+                    static_cast<std::uint32_t>(message_offset),
+                    static_cast<std::uint32_t>(more_text.size() - message_offset)});
+  }
+
+  // Fills `listed` for the verdict `v` of the record just walked.
+  void list_defects(const Verdict& v) {
+    listed.clear();
+    if (v.clean()) return;
+    listed.push_back({v.reason, v.path, v.message});
+    if (!field_verdict) return;
+    const std::string_view text(more_text);
+    for (const MoreDefect& d : more) {
+      listed.push_back({d.reason, text.substr(d.path_offset, d.path_size),
+                        text.substr(d.message_offset, d.message_size)});
+    }
   }
 
   bool wrong_type(const PathFrame& at, std::string_view expected, od::json_type found) {
@@ -568,10 +632,9 @@ struct SessionValidator::Impl {
     std::string_view s;
     bool ok;
     if (!expect_string<false>(v, at, depth, s, ok)) return false;
-    if (ok && find_name<Allowed>(s) < 0 && defect == Reason::none) {
-      field_defect(Reason::invalid_enum, at, "expected one of ");
-      append_names(Allowed, message);
-      message += ", found another value";
+    if (ok && find_name<Allowed>(s) < 0) {
+      field_defect(Reason::invalid_enum, at, "expected one of ", kNamesText<Allowed>,
+                   ", found another value");
     }
     return true;
   }
@@ -692,8 +755,7 @@ struct SessionValidator::Impl {
       if (!ok) return false;
     }
     close_keys(first, at);
-    const std::uint32_t missing = required & ~seen;
-    if (missing != 0 && defect == Reason::none) {
+    for (std::uint32_t missing = required & ~seen; missing != 0; missing &= missing - 1) {
       PathFrame frame{&at, Names[static_cast<std::size_t>(std::countr_zero(missing))]};
       field_defect(Reason::missing_field, frame, "required field is missing");
     }
@@ -914,6 +976,9 @@ Verdict SessionValidator::Impl::run_walk() noexcept {
   defect = Reason::none;
   duplicate = false;
   keys.clear();
+  more.clear();
+  more_text.clear();
+  more_cut = false;
 
   od::document doc;
   if (auto e = parser.iterate(buffer.get(), size, capacity).get(doc)) {
@@ -962,7 +1027,10 @@ Verdict SessionValidator::Impl::run_walk() noexcept {
     return {Reason::not_an_object, {}, message};
   }
   if (duplicate) return {Reason::duplicate_key, dup_path, dup_message};
-  if (defect != Reason::none) return {defect, path, message};
+  if (defect != Reason::none) {
+    field_verdict = true;
+    return {defect, path, message};
+  }
   return {};
 }
 
@@ -972,7 +1040,16 @@ SessionValidator::~SessionValidator() = default;
 
 Verdict SessionValidator::validate(const char* data, std::size_t size,
                                    std::string* joined) noexcept {
-  return impl_->validate(data, size, joined);
+  impl_->field_verdict = false;
+  const Verdict v = impl_->validate(data, size, joined);
+  impl_->list_defects(v);
+  return v;
+}
+
+std::span<const Defect> SessionValidator::defects() const noexcept { return impl_->listed; }
+
+bool SessionValidator::defects_truncated() const noexcept {
+  return impl_->field_verdict && impl_->more_cut;
 }
 
 void SessionValidator::visit_strings(StringVisitor& visitor) noexcept {

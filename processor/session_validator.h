@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -69,6 +70,15 @@ class SessionValidator {
   // calling `visitor` for every string value and candidate key with its path. For the
   // rare records the privacy pre-filter flags.
   void visit_strings(StringVisitor& visitor) noexcept;
+
+  // The defects of the last validate(), in document order: none when it was clean,
+  // one for an envelope reject (section 1, duplicate_key included), else every field
+  // defect (section 2) up to options.max_errors, the first being the verdict. Valid
+  // until the next call. Defects after the first are collected only once a first one
+  // was found, so a valid record costs nothing more.
+  [[nodiscard]] std::span<const Defect> defects() const noexcept;
+  // True when the last record had more defects than defects() lists.
+  [[nodiscard]] bool defects_truncated() const noexcept;
 
   // The unescaped session_id of the last clean record.
   [[nodiscard]] std::string_view session_id() const noexcept;

@@ -75,8 +75,45 @@ TEST_F(ValidateCli, WritesCleanRecordsByteForByteAndRejectLines) {
   ASSERT_EQ(rejects.size(), 2u);
   EXPECT_EQ(
       rejects[0],
-      R"({"line":2,"reason":"not_an_object","path":"","message":"expected an object at the top level, found array"})");
+      R"({"line":2,"reason":"not_an_object","path":"","message":"expected an object at the top level, found array",)"
+      R"("errors":[{"reason":"not_an_object","path":"","message":"expected an object at the top level, found array"}]})");
   EXPECT_NE(rejects[1].find(R"("line":3,"reason":"empty_payload")"), std::string::npos);
+}
+
+// A record with several defects: the reject line's verdict is the first, and "errors"
+// lists them all in document order, up to --max-errors with a truncated entry.
+TEST_F(ValidateCli, RejectLinesListEveryDefectUpToMaxErrors) {
+  const std::string bad =
+      R"({"session_id":"sess-2025-02-01-x","agent_id":"a","timestamp":"2025-02-01T14:30:00Z",)"
+      R"("skill":{"name":"n"},"task":{"description":" ","category":"x"},)"
+      R"("outcome":{"success":1},"zz":null})";
+  const fs::path in = write("in.jsonl", bad + "\n");
+  const CommandResult r =
+      run(kBin + " validate --strict " + in.string() + " --clean /dev/null --rejects " +
+          (dir_ / "rejects").string() + " 2>/dev/null");
+  EXPECT_EQ(r.exit_code, 0);
+  const auto lines = split_lines(read_file(dir_ / "rejects"));
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(
+      lines[0],
+      R"({"line":1,"reason":"empty_value","path":"task.description","message":"task.description: )"
+      R"(expected a non-empty string, found only whitespace","errors":[{"reason":"empty_value",)"
+      R"("path":"task.description","message":"task.description: expected a non-empty string, )"
+      R"(found only whitespace"},{"reason":"invalid_enum","path":"task.category","message":)"
+      R"("task.category: expected one of deployment, training, inference, debugging, )"
+      R"(configuration, optimization, integration, testing, documentation, other, found another )"
+      R"(value"},{"reason":"wrong_type","path":"outcome.success","message":"outcome.success: )"
+      R"(expected boolean, found number"},{"reason":"unknown_field","path":"zz","message":"zz: )"
+      R"(field not allowed in strict mode"}]})");
+
+  const CommandResult two =
+      run(kBin + " validate --strict --max-errors 2 " + in.string() +
+          " --clean /dev/null --rejects " + (dir_ / "r2").string() + " 2>/dev/null");
+  EXPECT_EQ(two.exit_code, 0);
+  const std::string cut = read_file(dir_ / "r2");
+  EXPECT_NE(cut.find(R"("path":"task.category")"), std::string::npos) << cut;
+  EXPECT_EQ(cut.find(R"("path":"outcome.success")"), std::string::npos) << cut;
+  EXPECT_NE(cut.find(R"(,{"reason":"truncated"}]})"), std::string::npos) << cut;
 }
 
 TEST_F(ValidateCli, FinalNewlineEndsTheLastRecordButAMissingOneDoesNot) {

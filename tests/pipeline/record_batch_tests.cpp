@@ -44,6 +44,17 @@ TEST(JudgeBatch, FillsVerdictsPathsRedactedValuesAndSessionIdKeys) {
   const Record& reject = b->records[1];
   EXPECT_EQ(reject.reason, Reason::missing_field);
   EXPECT_FALSE(b->view(reject.message_text).empty());
+  EXPECT_EQ(b->view(reject.errors),
+            R"([{"reason":"missing_field","path":"session_id","message":"session_id: required )"
+            R"(field is missing"},{"reason":"missing_field","path":"agent_id","message":)"
+            R"("agent_id: required field is missing"},{"reason":"missing_field","path":)"
+            R"("timestamp","message":"timestamp: required field is missing"},{"reason":)"
+            R"("missing_field","path":"skill","message":"skill: required field is missing"},)"
+            R"({"reason":"missing_field","path":"task","message":"task: required field is )"
+            R"(missing"},{"reason":"missing_field","path":"outcome","message":"outcome: )"
+            R"(required field is missing"}])")
+      << "every defect, the verdict first";
+  EXPECT_EQ(clean.errors.size, 0u);
 
   const Record& redacted = b->records[2];
   EXPECT_EQ(redacted.reason, Reason::none);

@@ -97,6 +97,66 @@ TEST(Router, RejectGoesToTheDeadLetterTopicWithReasonPathMessageVersion) {
   EXPECT_EQ(out.header("skillstream.source.offset"), "0");
 }
 
+TEST(Router, RejectCarriesEveryDefectAsSkillstreamErrors) {
+  auto b = FakeInput::batch({R"({"x":1})"});
+  Record& r = b->records[0];
+  r.reason = Reason::wrong_type;
+  r.path = b->stash("outcome.success");
+  r.message_text = b->stash("outcome.success: expected boolean, found string");
+  const std::string errors =
+      R"([{"reason":"wrong_type","path":"outcome.success","message":"outcome.success: )"
+      R"(expected boolean, found string"},{"reason":"missing_field","path":"task",)"
+      R"("message":"task: required field is missing"}])";
+  r.errors = b->stash(errors);
+  auto rt = router(16);  // the path and message bound does not apply to the array
+  OutRecord out;
+  rt.route(r, out);
+  EXPECT_EQ(out.destination, Destination::dead_letter);
+  EXPECT_EQ(out.header("skillstream.errors"), errors);
+  EXPECT_EQ(out.header("skillstream.reason"), "wrong_type");
+}
+
+TEST(Router, NoErrorsHeaderWithoutAList) {
+  auto b = FakeInput::batch({R"({"x":1})"});
+  Record& r = b->records[0];
+  r.reason = Reason::missing_field;
+  auto rt = router();
+  OutRecord out;
+  rt.route(r, out);
+  EXPECT_EQ(out.header("skillstream.errors").data(), nullptr);
+  r.reason = Reason::none;  // clean records never carry one
+  r.errors = b->stash("[]");
+  rt.route(r, out);
+  EXPECT_EQ(out.destination, Destination::clean);
+  EXPECT_EQ(out.header("skillstream.errors").data(), nullptr);
+}
+
+TEST(Router, RedriveRequeueReplacesTheOldErrorsHeader) {
+  auto b = FakeInput::batch({R"({"x":1})"}, 2, 40);
+  Record& r = b->records[0];
+  r.attempt = 1;
+  r.reason = Reason::missing_field;
+  r.path = b->stash("session_id");
+  r.message_text = b->stash("session_id: required field is missing");
+  const std::string errors =
+      R"([{"reason":"missing_field","path":"session_id","message":"session_id: required )"
+      R"(field is missing"}])";
+  r.errors = b->stash(errors);
+  RouterOptions o{"sessions.dlq", "host:42", "9.9.9", 1024};
+  o.redrive = true;
+  Router rt(o);
+  OutRecord out;
+  rt.route(r, out);
+  EXPECT_EQ(out.destination, Destination::dead_letter);
+  EXPECT_TRUE(out.drops("skillstream.errors")) << "the old list is not copied";
+  EXPECT_EQ(out.header("skillstream.errors"), errors) << "the new one is written";
+  EXPECT_EQ(out.header("skillstream.redrive.attempt"), "2");
+  r.judge = false;  // not selected: back unchanged, old headers included
+  rt.route(r, out);
+  EXPECT_FALSE(out.drops("skillstream.errors"));
+  EXPECT_EQ(out.header("skillstream.errors").data(), nullptr);
+}
+
 TEST(Router, BoundsPathAndMessageHeadersOnAUtf8Boundary) {
   auto b = FakeInput::batch({"{}"});
   Record& r = b->records[0];
