@@ -261,7 +261,7 @@ class CommitWatcher(threading.Thread):
         self.c = Consumer({"bootstrap.servers": bootstrap, "group.id": group,
                            "enable.auto.commit": False, "log_level": 0})
         self.tps = [TopicPartition(topic, p) for p in range(partitions)]
-        self.samples = []  # (monotonic time, sum, per-partition list)
+        self.samples = []  # (asked at, answered at (monotonic), sum, per-partition list)
         self.stop_flag = threading.Event()
 
     def snapshot(self, timeout=2.0):
@@ -274,18 +274,21 @@ class CommitWatcher(threading.Thread):
 
     def run(self):
         while not self.stop_flag.is_set():
+            asked = time.monotonic()
             offs = self.snapshot(1.0)
             if offs is not None:
-                self.samples.append((time.monotonic(), sum(offs), offs))
+                self.samples.append((asked, time.monotonic(), sum(offs), offs))
             time.sleep(0.2)  # the sampling interval of the measurement
 
     def recovery(self, t_end):
-        """Seconds from t_end to the next increase of the committed sum; None if none."""
-        before = [s for s in self.samples if s[0] <= t_end]
-        base = before[-1][1] if before else 0
-        for t, total, _ in self.samples:
-            if t > t_end and total > base:
-                return t - t_end
+        """Seconds from t_end to the next increase of the committed sum (to the answer
+        that showed it); None if none. An answer to a query asked before t_end counts
+        as before, even when it came after: a commit it shows may predate t_end (a
+        query that straddled a kill read as a commit 0.0-0.3 s after it)."""
+        base = max((s[2] for s in self.samples if s[0] < t_end), default=0)
+        for asked, answered, total, _ in self.samples:
+            if asked >= t_end and total > base:
+                return answered - t_end
         return None
 
     def close(self):
@@ -838,8 +841,8 @@ def scenario_broker_kill(args, rng, ctx):
     time.sleep(2)  # the scenario: steady flow before the kill
     node = cl.coordinator(ctx.group)
     led = cl.leaders(topics_of(ctx)).get(node, 0)
-    t_kill = time.monotonic()
     cl.kill_node(node, "KILL")
+    t_kill = time.monotonic()  # kill-node returns once the JVM is gone
     log(f"broker-kill: node {node} (coordinator, leader of {led} partitions) SIGKILLed")
     time.sleep(dead)  # the scenario: the node stays dead
     cl.restart_node(node)
@@ -907,8 +910,8 @@ def scenario_broker_pause(args, rng, ctx):
     time.sleep(2)  # the scenario: steady flow before the pause
     node = cl.coordinator(ctx.group)
     led = cl.leaders(topics_of(ctx)).get(node, 0)
-    t_stop = time.monotonic()
     cl.kill_node(node, "STOP")
+    t_stop = time.monotonic()  # after the signal, not before kill-node's own start-up
     time.sleep(pause)  # the scenario: the node is frozen this long
     cl.kill_node(node, "CONT")
     t_cont = time.monotonic()
