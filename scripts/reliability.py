@@ -19,10 +19,27 @@ Scenarios:
                   nesting, huge arrays, thousands of keys, binary garbage: each to the
                   DLQ with its reason; rate and peak RSS against a normal run
 
+With --real-kafka, a real Apache Kafka 4.4.0 cluster (scripts/kafka.sh, 3 nodes by
+default, one for all scenarios; each scenario has its own topics, RF 3 with
+min.insync.replicas=2, and group; skillstream's producer as shipped, 5 requests in
+flight, idempotent):
+  broker-kill     SIGKILL the group coordinator's node, restart it on its data
+  leader-move     restart the node leading most partitions (leaders move away), then
+                  a preferred leader election (LeaderElectionCommand) moves them back
+  broker-pause    SIGSTOP the coordinator's node past both session timeouts, SIGCONT
+  crash           as above (SIGKILL of skillstream itself, restart)
+and, by name only (README measurements, not CI):
+  restart-static, restart-dynamic, restart-dynamic-45s
+                  SIGKILL + immediate restart with group.instance.id / without / without
+                  and a 45 s session timeout: restart to next commit, duplicates
+  sigterm-handoff two instances: SIGTERM one (LeaveGroup), then SIGKILL the other:
+                  how long until the survivor holds every partition
+
 Time to recover: from the end of a fault (or a restart) to the next increase of the
 group's committed offsets (polled every 200 ms).
 
 Usage: reliability.py --binary PATH [--short] [--records N] [--seed S] [--only a,b]
+                      [--real-kafka [--kafka-sh PATH] [--brokers 1|3]]
 """
 import argparse
 import os
@@ -103,12 +120,13 @@ class Broker:
 class Instance:
     """One `skillstream run` process."""
 
-    def __init__(self, ctx, name, extra=()):
+    def __init__(self, ctx, name, extra=(), config=None):
         self.name = name
         self.log_path = os.path.join(ctx.work, f"{name}.log")
         self.logf = open(self.log_path, "w")
-        self.argv = [ctx.binary, "run", "--config", ctx.config, "--instance-id", name,
-                     "--workers", str(ctx.workers), *extra]
+        self.argv = [ctx.binary, "run", "--config", config or ctx.config, "--instance-id", name,
+                     "--workers", str(ctx.workers), "--input-topic", ctx.raw, "--clean-topic",
+                     ctx.clean, "--dlq-topic", ctx.dlq, "--group", ctx.group, *extra]
         env = dict(os.environ)
         if ctx.debug:
             env["SKILLSTREAM_LOG_LEVEL"] = "debug"
@@ -144,6 +162,97 @@ class Instance:
             return None
 
 
+def java_string_hash(s):
+    """Java's String.hashCode (ASCII), signed 32-bit."""
+    h = 0
+    for ch in s:
+        h = (31 * h + ord(ch)) & 0xFFFFFFFF
+    return h - (1 << 32) if h & 0x80000000 else h
+
+
+class RealCluster:
+    """A real Apache Kafka cluster from scripts/kafka.sh (--real-kafka), one for all the
+    scenarios of a call: each scenario has its own topics (RF 3, min.insync.replicas=2 on
+    3 nodes) and group, and leaves the cluster with every replica in sync."""
+
+    def __init__(self, kafka_sh, run_dir, brokers):
+        self.sh, self.dir, self.brokers = kafka_sh, run_dir, brokers
+        self.run("stop", check=False)  # leftovers of a crashed earlier call
+        t0 = time.monotonic()
+        r = self.run("start", "--brokers", str(brokers), timeout=300)
+        self.bootstrap = r.stdout.strip()
+        self.start_s = time.monotonic() - t0
+        log(f"Kafka 4.4.0, {brokers} node(s), up at {self.bootstrap} in {self.start_s:.1f} s")
+        from confluent_kafka.admin import AdminClient
+        self.admin = AdminClient({"bootstrap.servers": self.bootstrap, "log_level": 0})
+
+    def run(self, *argv, timeout=180, check=True):
+        r = subprocess.run(["bash", self.sh, "--dir", self.dir, *argv], capture_output=True,
+                           text=True, timeout=timeout)
+        if check and r.returncode != 0:
+            raise RuntimeError(f"kafka.sh {' '.join(argv)}: exit {r.returncode}: "
+                               f"{r.stderr[-1500:]}")
+        return r
+
+    def check(self):
+        """The Broker.check hook: a real node's death is a scenario's doing."""
+
+    def create_topics(self, names, partitions):
+        from confluent_kafka.admin import NewTopic
+        rf = min(3, self.brokers)
+        cfg = {"min.insync.replicas": str(min(2, rf))}
+        futs = self.admin.create_topics([NewTopic(n, partitions, rf, config=cfg) for n in names],
+                                        operation_timeout=30)
+        for f in futs.values():
+            f.result(60)
+        wait_until(lambda: all(sum(1 for pm in self.partitions(n) if pm.leader >= 0) == partitions
+                               for n in names), 60, f"leaders for {names}")
+
+    def partitions(self, topic):
+        try:
+            md = self.admin.list_topics(topic, timeout=10)
+        except Exception:  # a node is down: ask again
+            return []
+        t = md.topics.get(topic)
+        return list(t.partitions.values()) if t is not None and t.error is None else []
+
+    def leaders(self, topics):
+        """{node id: partitions it leads} over `topics`."""
+        out = {}
+        for t in topics:
+            for pm in self.partitions(t):
+                out[pm.leader] = out.get(pm.leader, 0) + 1
+        return out
+
+    def coordinator(self, group, offsets_partitions=8):
+        """The node that coordinates `group`: the leader of its __consumer_offsets
+        partition (abs(groupId.hashCode()) % offsets.topic.num.partitions, 8 here)."""
+        h = java_string_hash(group)
+        part = 0 if h == -(1 << 31) else abs(h) % offsets_partitions
+        for pm in self.partitions("__consumer_offsets"):
+            if pm.id == part:
+                return pm.leader
+        return None
+
+    def kill_node(self, n, sig="KILL"):
+        self.run("kill-node", str(n), sig)
+
+    def restart_node(self, n):
+        self.run("restart-node", str(n), timeout=300)
+
+    def wait_isr(self, timeout=120):
+        self.run("topic", "wait-isr", "--timeout", str(timeout), timeout=timeout + 30)
+
+    def elect_preferred(self):
+        """Kafka's kafka-leader-elections.sh: every partition back to its preferred leader."""
+        return self.run("exec", "LeaderElectionCommand", "--bootstrap-server", self.bootstrap,
+                        "--election-type", "PREFERRED", "--all-topic-partitions",
+                        check=False, timeout=120)
+
+    def stop(self, keep=False):
+        self.run("stop", "--timeout", "5", *(["--keep"] if keep else []), check=False)
+
+
 class CommitWatcher(threading.Thread):
     """Polls the group's committed offsets on the input topic every 200 ms."""
 
@@ -152,7 +261,7 @@ class CommitWatcher(threading.Thread):
         self.c = Consumer({"bootstrap.servers": bootstrap, "group.id": group,
                            "enable.auto.commit": False, "log_level": 0})
         self.tps = [TopicPartition(topic, p) for p in range(partitions)]
-        self.samples = []  # (monotonic time, sum, per-partition list)
+        self.samples = []  # (asked at, answered at (monotonic), sum, per-partition list)
         self.stop_flag = threading.Event()
 
     def snapshot(self, timeout=2.0):
@@ -165,18 +274,21 @@ class CommitWatcher(threading.Thread):
 
     def run(self):
         while not self.stop_flag.is_set():
+            asked = time.monotonic()
             offs = self.snapshot(1.0)
             if offs is not None:
-                self.samples.append((time.monotonic(), sum(offs), offs))
+                self.samples.append((asked, time.monotonic(), sum(offs), offs))
             time.sleep(0.2)  # the sampling interval of the measurement
 
     def recovery(self, t_end):
-        """Seconds from t_end to the next increase of the committed sum; None if none."""
-        before = [s for s in self.samples if s[0] <= t_end]
-        base = before[-1][1] if before else 0
-        for t, total, _ in self.samples:
-            if t > t_end and total > base:
-                return t - t_end
+        """Seconds from t_end to the next increase of the committed sum (to the answer
+        that showed it); None if none. An answer to a query asked before t_end counts
+        as before, even when it came after: a commit it shows may predate t_end (a
+        query that straddled a kill read as a commit 0.0-0.3 s after it)."""
+        base = max((s[2] for s in self.samples if s[0] < t_end), default=0)
+        for asked, answered, total, _ in self.samples:
+            if asked >= t_end and total > base:
+                return answered - t_end
         return None
 
     def close(self):
@@ -259,7 +371,7 @@ def diagnose_lost(ctx, lost, hashes):
     """For a few lost input records: is the input there, and did its value come out
     under another record's source headers?"""
     notes = []
-    for (p, o), v in sorted(read_records(ctx.bootstrap, RAW, lost[:5]).items()):
+    for (p, o), v in sorted(read_records(ctx.bootstrap, ctx.raw, lost[:5]).items()):
         under = hashes.get(hash(v), [])
         notes.append(f"{p}/{o}: input {len(v or b'')} B, same value out under "
                      f"{under[:3] if under else 'no source header'}")
@@ -313,9 +425,9 @@ def read_outputs(bootstrap, topics, partitions, want_reason=False, hashes=None):
 
 def verify(ctx, extra_check=None):
     """Lost, duplicates and the output counts over the input topic's whole range."""
-    raw = watermarks(ctx.bootstrap, RAW, ctx.partitions)
+    raw = watermarks(ctx.bootstrap, ctx.raw, ctx.partitions)
     hashes = {}
-    counts, _, dropped = read_outputs(ctx.bootstrap, [CLEAN, DLQ], ctx.partitions, hashes=hashes)
+    counts, _, dropped = read_outputs(ctx.bootstrap, [ctx.clean, ctx.dlq], ctx.partitions, hashes=hashes)
     lost, dup = [], 0
     for p, (lo, hi) in enumerate(raw):
         if lo > 0:
@@ -342,25 +454,36 @@ def load_records(ctx, n, seed):
     return [v for v in out if len(v) < 100000]
 
 
-def write_config(ctx, session_ms):
+def write_config(ctx, session_ms, path=None, consumer=()):
     """The instances' config file; HTTP on a free port each, since two instances run
-    side by side and a port in use stops `run` at start."""
-    ctx.config = os.path.join(ctx.work, "skillstream.toml")
-    with open(ctx.config, "w") as f:
+    side by side and a port in use stops `run` at start. On a real cluster, session_ms
+    None keeps SkillStream's defaults (session 10 s, heartbeat 3 s); `consumer` adds
+    consumer properties (e.g. group.instance.id)."""
+    path = path or os.path.join(ctx.work, "skillstream.toml")
+    cons = []
+    if session_ms is not None:
+        cons += [("session.timeout.ms", session_ms)]
+        if not ctx.real:
+            cons += [("heartbeat.interval.ms", 500)]
+    if not ctx.real:
+        cons += [("fetch.wait.max.ms", 10)]
+    if ctx.debug:
+        cons += [("debug", ctx.debug)]
+    cons += list(consumer)
+    with open(path, "w") as f:
         f.write(f'[http]\naddr = "127.0.0.1:0"\n'
-                f'[kafka]\nbrokers = "{ctx.bootstrap}"\n[kafka.consumer]\n'
-                f'"session.timeout.ms" = "{session_ms}"\n"heartbeat.interval.ms" = "500"\n'
-                f'"fetch.wait.max.ms" = "10"\n' +
-                (f'"debug" = "{ctx.debug}"\n' if ctx.debug else "") +
+                f'[kafka]\nbrokers = "{ctx.bootstrap}"\n[kafka.consumer]\n' +
+                "".join(f'"{k}" = "{v}"\n' for k, v in cons) +
                 ("[kafka.producer]\n" + "".join(
                     f'"{k}" = "{v}"\n' for k, v in (kv.split("=", 1) for kv in ctx.producer_props))
                  if ctx.producer_props else ""))
+    return path
 
 
 def wait_caught_up(ctx, watcher, timeout=120):
     """Until the committed offsets reach the input's high watermarks."""
     deadline = time.monotonic() + timeout
-    target = [hi for _, hi in watermarks(ctx.bootstrap, RAW, ctx.partitions)]
+    target = [hi for _, hi in watermarks(ctx.bootstrap, ctx.raw, ctx.partitions)]
     while time.monotonic() < deadline:
         ctx.broker.check()
         offs = watcher.snapshot(2.0)
@@ -384,7 +507,7 @@ def wait_until(cond, timeout, what, ctx=None, poll=0.2):
 
 def flowing(ctx):
     """True once skillstream has written records to the clean topic."""
-    return hw_sum(ctx.bootstrap, CLEAN, ctx.partitions) > 0
+    return hw_sum(ctx.bootstrap, ctx.clean, ctx.partitions) > 0
 
 
 def owned_partitions(inst):
@@ -395,15 +518,15 @@ def owned_partitions(inst):
     return held
 
 
-def start_run(ctx, values, duration, name="A", extra=()):
+def start_run(ctx, values, duration, name="A", extra=(), config=None):
     """The start of a run: the commit watcher, instance `name` with its partitions, and
     `values` produced over `duration` seconds. Returns (watcher, instance, producer)."""
-    watcher = CommitWatcher(ctx.bootstrap, RAW, ctx.partitions)
-    inst = Instance(ctx, name, extra)
+    watcher = CommitWatcher(ctx.bootstrap, ctx.raw, ctx.partitions, ctx.group)
+    inst = Instance(ctx, name, extra, config)
     if not inst.wait_log("assigned", 60):
         raise RuntimeError(f"{name} never got partitions:\n" + inst.text()[-2000:])
     watcher.start()
-    prod = PacedProducer(ctx.bootstrap, RAW, ctx.partitions, values, len(values) / duration)
+    prod = PacedProducer(ctx.bootstrap, ctx.raw, ctx.partitions, values, len(values) / duration)
     prod.start()
     return watcher, inst, prod
 
@@ -432,7 +555,7 @@ class RunEnd:
 def uncommitted(ctx, watcher):
     """Records below the input's high watermarks that the group has not committed."""
     offs = watcher.snapshot(5.0)
-    hw = [hi for _, hi in watermarks(ctx.bootstrap, RAW, ctx.partitions)]
+    hw = [hi for _, hi in watermarks(ctx.bootstrap, ctx.raw, ctx.partitions)]
     return sum(h - o for h, o in zip(hw, offs)) if offs is not None else -1
 
 
@@ -440,10 +563,28 @@ class Ctx:
     pass
 
 
-def setup(args, name, brokers, partitions, topics=(RAW, CLEAN, DLQ), session_ms=3000):
+def setup(args, name, brokers, partitions, topics=(RAW, CLEAN, DLQ), session_ms=3000,
+          real_session_ms=None):
     ctx = Ctx()
     ctx.binary, ctx.workers, ctx.partitions = args.binary, args.workers, partitions
     ctx.debug = args.debug
+    ctx.real = args.real_kafka
+    ctx.work = os.path.join(args.work, name)
+    os.makedirs(ctx.work, exist_ok=True)
+    ctx.instances = []
+    ctx.producer_props = list(args.producer_property)
+    if ctx.real:
+        # Its own topics and group on the shared real cluster; the producer as shipped
+        # (idempotent, librdkafka's 5 requests in flight); SkillStream's session timeout
+        # unless the scenario names one.
+        ctx.raw, ctx.clean, ctx.dlq, ctx.group = (f"{name}.raw", f"{name}.clean",
+                                                  f"{name}.dlq", name)
+        ctx.broker = args.cluster
+        ctx.bootstrap = ctx.broker.bootstrap
+        ctx.broker.create_topics([ctx.raw, ctx.clean, ctx.dlq], partitions)
+        ctx.config = write_config(ctx, real_session_ms)
+        return ctx
+    ctx.raw, ctx.clean, ctx.dlq, ctx.group = RAW, CLEAN, DLQ, GROUP
     # The embedded broker (librdkafka 2.0.2's mock) does not check an idempotent
     # producer's sequence numbers the way Kafka does: after an injected Produce error
     # it can accept a later in-flight batch out of order and then acknowledge the
@@ -452,16 +593,12 @@ def setup(args, name, brokers, partitions, topics=(RAW, CLEAN, DLQ), session_ms=
     # broker refuses the out-of-order batch, which librdkafka then retries in order.
     # So on the mock, skillstream's producer keeps one request in flight unless the
     # caller sets it (--producer-property max.in.flight.requests.per.connection=5
-    # reproduces the mock's loss).
-    ctx.producer_props = list(args.producer_property)
+    # reproduces the mock's loss). --real-kafka runs keep librdkafka's default 5.
     if not any(kv.startswith("max.in.flight") for kv in ctx.producer_props):
         ctx.producer_props.append("max.in.flight.requests.per.connection=1")
-    ctx.work = os.path.join(args.work, name)
-    os.makedirs(ctx.work, exist_ok=True)
-    ctx.instances = []
     ctx.broker = Broker(args.binary, ctx.work, brokers, partitions, topics)
     ctx.bootstrap = ctx.broker.bootstrap
-    write_config(ctx, session_ms)
+    ctx.config = write_config(ctx, session_ms)
     return ctx
 
 
@@ -470,12 +607,16 @@ def teardown(ctx):
         inst.kill()
         inst.wait(10)
         inst.logf.close()
-    ctx.broker.stop()
+    if ctx.real:
+        ctx.broker.wait_isr()  # the next scenario starts on a healthy cluster
+    else:
+        ctx.broker.stop()
 
 
-def scenario(name, brokers, partitions, **setup_kw):
+def scenario(name, brokers, partitions, real=False, mock=True, **setup_kw):
     """A scenario body `f(args, rng, ctx)` run between setup() and teardown(), with
-    partitions[0] input partitions in the short form and partitions[1] in the full one."""
+    partitions[0] input partitions in the short form and partitions[1] in the full one.
+    `real`: it also runs with --real-kafka; `mock`: it runs on the embedded broker."""
     def wrap(body):
         def run(args, rng):
             ctx = setup(args, name, brokers, partitions[0 if args.short else 1], **setup_kw)
@@ -483,6 +624,7 @@ def scenario(name, brokers, partitions, **setup_kw):
                 return body(args, rng, ctx)
             finally:
                 teardown(ctx)
+        run.real, run.mock = real, mock
         return run
     return wrap
 
@@ -554,7 +696,7 @@ def scenario_faults(args, rng, ctx):
                    notes)
 
 
-@scenario("crash", brokers=1, partitions=(16, 64))
+@scenario("crash", brokers=1, partitions=(16, 64), real=True)
 def scenario_crash(args, rng, ctx):
     n = args.records
     kills = 3 if args.short else 8
@@ -574,7 +716,7 @@ def scenario_crash(args, rng, ctx):
         committed = watcher.snapshot(2.0)
         inst.kill(signal.SIGKILL)
         inst.wait(10)
-        hw = [hi for _, hi in watermarks(ctx.bootstrap, RAW, parts)]
+        hw = [hi for _, hi in watermarks(ctx.bootstrap, ctx.raw, parts)]
         windows.append((committed, hw))
         max_window = max(max_window, sum(hw) - sum(committed))
         inst = Instance(ctx, f"A{k + 1}")
@@ -674,6 +816,208 @@ def scenario_sigterm_outage(args, rng, ctx):
                 notes=f"exit {rc} after {exit_s:.1f} s (bound {bound_ms / 1000:.0f} s); "
                       f"committed-but-undelivered {bad}; restart exit {rc2}",
                 lost_sample=lost[:5])
+
+
+# ---- scenarios on a real cluster (--real-kafka) ---------------------------------------
+
+def topics_of(ctx):
+    return [ctx.raw, ctx.clean, ctx.dlq]
+
+
+def lost_lines(inst):
+    """How often librdkafka declared the partitions lost (not revoked) in an instance."""
+    return len(re.findall(r"\blost \d+ partition", inst.text()))
+
+
+@scenario("broker-kill", brokers=3, partitions=(16, 64), real=True, mock=False)
+def scenario_broker_kill(args, rng, ctx):
+    """SIGKILL the node that coordinates the group (it also leads a third of the
+    partitions), keep it dead, restart it on its data while skillstream runs."""
+    cl = ctx.broker
+    values = load_records(ctx, args.records, args.seed + 5)
+    duration, dead = (24, 8) if args.short else (60, 20)
+    watcher, a, prod = start_run(ctx, values, duration)
+    wait_until(lambda: flowing(ctx), 60, "the first records in the clean topic", ctx)
+    time.sleep(2)  # the scenario: steady flow before the kill
+    node = cl.coordinator(ctx.group)
+    led = cl.leaders(topics_of(ctx)).get(node, 0)
+    cl.kill_node(node, "KILL")
+    t_kill = time.monotonic()  # kill-node returns once the JVM is gone
+    log(f"broker-kill: node {node} (coordinator, leader of {led} partitions) SIGKILLed")
+    time.sleep(dead)  # the scenario: the node stays dead
+    cl.restart_node(node)
+    t_back = time.monotonic()
+    log(f"broker-kill: node {node} restarted after {t_back - t_kill:.1f} s")
+    end = RunEnd(ctx, args, watcher, a, prod)
+    stall = watcher.recovery(t_kill)
+    return end.row(f"SIGKILL node {node} ({dead} s dead) + restart",
+                   fmt_recovery([watcher.recovery(t_back)]), True,
+                   f"node {node} coordinated the group and led {led} of "
+                   f"{3 * ctx.partitions} partitions; first commit {fmt_s(stall)} after the "
+                   f"kill; partitions lost {lost_lines(a)} time(s); exit {end.rc}; "
+                   f"{prod.failed} input produce failures; never committed after a clean "
+                   f"stop: {end.stuck}")
+
+
+def fmt_s(v):
+    return "none" if v is None else f"{v:.1f} s"
+
+
+@scenario("leader-move", brokers=3, partitions=(16, 64), real=True, mock=False)
+def scenario_leader_move(args, rng, ctx):
+    """Leaders move twice while skillstream runs: the node leading the most partitions
+    restarts (SIGTERM: a controlled shutdown hands its leaders to the followers), and
+    once it is back in every ISR a preferred leader election (LeaderElectionCommand)
+    moves them back."""
+    cl = ctx.broker
+    values = load_records(ctx, args.records, args.seed + 6)
+    duration = 30 if args.short else 60
+    watcher, a, prod = start_run(ctx, values, duration)
+    wait_until(lambda: flowing(ctx), 60, "the first records in the clean topic", ctx)
+    time.sleep(2)  # the scenario: steady flow before the move
+    before = cl.leaders(topics_of(ctx))
+    node = max((n for n in before if n >= 0), key=lambda n: before[n])
+    cl.restart_node(node)
+    t_restart = time.monotonic()
+    after_restart = cl.leaders(topics_of(ctx)).get(node, 0)
+    cl.wait_isr()
+    r = cl.elect_preferred()
+    t_elect = time.monotonic()
+    elected = cl.leaders(topics_of(ctx)).get(node, 0)
+    log(f"leader-move: node {node} led {before[node]}, {after_restart} after its restart, "
+        f"{elected} after the preferred election (exit {r.returncode})")
+    end = RunEnd(ctx, args, watcher, a, prod)
+    ok = r.returncode == 0 and elected > after_restart
+    return end.row(f"restart node {node} + preferred election",
+                   fmt_recovery([watcher.recovery(t_restart), watcher.recovery(t_elect)]), ok,
+                   f"node {node} led {before[node]} of {3 * ctx.partitions} partitions, "
+                   f"{after_restart} after its restart, {elected} after the election "
+                   f"(LeaderElectionCommand exit {r.returncode}); exit {end.rc}; "
+                   f"{prod.failed} input produce failures; never committed after a clean "
+                   f"stop: {end.stuck}")
+
+
+@scenario("broker-pause", brokers=3, partitions=(16, 64), real=True, mock=False)
+def scenario_broker_pause(args, rng, ctx):
+    """SIGSTOP the group's coordinator node past both session timeouts (the broker's
+    9 s with the controller, the consumer's 10 s), then SIGCONT: the node comes back
+    fenced, with stale leaderships and a stale coordinator role."""
+    cl = ctx.broker
+    values = load_records(ctx, args.records, args.seed + 7)
+    duration, pause = (26, 14) if args.short else (60, 25)
+    watcher, a, prod = start_run(ctx, values, duration)
+    wait_until(lambda: flowing(ctx), 60, "the first records in the clean topic", ctx)
+    time.sleep(2)  # the scenario: steady flow before the pause
+    node = cl.coordinator(ctx.group)
+    led = cl.leaders(topics_of(ctx)).get(node, 0)
+    cl.kill_node(node, "STOP")
+    t_stop = time.monotonic()  # after the signal, not before kill-node's own start-up
+    time.sleep(pause)  # the scenario: the node is frozen this long
+    cl.kill_node(node, "CONT")
+    t_cont = time.monotonic()
+    log(f"broker-pause: node {node} (coordinator, leader of {led}) paused {pause} s")
+    end = RunEnd(ctx, args, watcher, a, prod)
+    return end.row(f"SIGSTOP node {node} {pause} s, SIGCONT",
+                   fmt_recovery([watcher.recovery(t_cont)]), True,
+                   f"node {node} coordinated the group and led {led} partitions; first "
+                   f"commit {fmt_s(watcher.recovery(t_stop))} after the SIGSTOP; partitions "
+                   f"lost {lost_lines(a)} time(s); exit {end.rc}; {prod.failed} input "
+                   f"produce failures; never committed after a clean stop: {end.stuck}")
+
+
+def restart_measure(args, ctx, static, seed):
+    """SIGKILL the only instance and restart it at once, `kills` times: the time from
+    each restart to the group's next commit, and the duplicates (the uncommitted window
+    read again)."""
+    kills = 1 if ctx.session_ms and ctx.session_ms >= 30000 else 2
+    cfg = None
+    if static:
+        cfg = write_config(ctx, ctx.session_ms, os.path.join(ctx.work, "static.toml"),
+                           [("group.instance.id", f"{ctx.group}-A")])
+    gap = ctx.session_ms / 1000 + 8 if ctx.session_ms else 18
+    values = load_records(ctx, args.records, seed)
+    duration = kills * gap + 10
+    watcher, inst, prod = start_run(ctx, values, duration, "A0", config=cfg)
+    wait_until(lambda: flowing(ctx), 60, "the first records in the clean topic", ctx)
+    restarts, windows = [], []
+    for k in range(kills):
+        time.sleep(4 if k == 0 else gap)  # the scenario: steady flow before a kill
+        committed = watcher.snapshot(2.0)
+        inst.kill(signal.SIGKILL)
+        inst.wait(10)
+        hw = [hi for _, hi in watermarks(ctx.bootstrap, ctx.raw, ctx.partitions)]
+        windows.append(sum(hw) - sum(committed))
+        inst = Instance(ctx, f"A{k + 1}", config=cfg)
+        restarts.append(time.monotonic())
+        log(f"{ctx.group}: SIGKILL {k + 1}/{kills}, window {windows[-1]} records, restarted")
+    # Each restart's recovery is measured before the next kill; wait for the last one.
+    wait_until(lambda: watcher.recovery(restarts[-1]) is not None, 120,
+               "a commit after the last restart", ctx)
+    end = RunEnd(ctx, args, watcher, inst, prod)
+    rec = [watcher.recovery(t) for t in restarts]
+    ctx.measure = dict(recovery=rec, windows=windows, dup=end.dup)
+    return end.row(f"{kills} SIGKILL + immediate restart", fmt_recovery(rec), True,
+                   f"restart to next commit: {', '.join(fmt_s(v) for v in rec)}; uncommitted "
+                   f"windows {windows} records; static membership: {static}; session "
+                   f"timeout {(ctx.session_ms or 10000) / 1000:.0f} s; exit {end.rc}")
+
+
+@scenario("restart-static", brokers=3, partitions=(16, 64), real=True, mock=False)
+def scenario_restart_static(args, rng, ctx):
+    ctx.session_ms = None
+    return restart_measure(args, ctx, True, args.seed + 8)
+
+
+@scenario("restart-dynamic", brokers=3, partitions=(16, 64), real=True, mock=False)
+def scenario_restart_dynamic(args, rng, ctx):
+    ctx.session_ms = None
+    return restart_measure(args, ctx, False, args.seed + 8)
+
+
+@scenario("restart-dynamic-45s", brokers=3, partitions=(16, 64), real=True, mock=False,
+          real_session_ms=45000)
+def scenario_restart_dynamic_45(args, rng, ctx):
+    ctx.session_ms = 45000
+    return restart_measure(args, ctx, False, args.seed + 8)
+
+
+@scenario("sigterm-handoff", brokers=3, partitions=(16, 64), real=True, mock=False)
+def scenario_sigterm_handoff(args, rng, ctx):
+    """Two instances share the input. SIGTERM one: it leaves the group (LeaveGroup),
+    so the other gets its partitions at once. Then the same with SIGKILL: the other
+    waits for the session timeout (10 s)."""
+    parts = ctx.partitions
+    values = load_records(ctx, args.records, args.seed + 9)
+    duration = 50 if args.short else 80
+    watcher, a, prod = start_run(ctx, values, duration)
+    wait_until(lambda: flowing(ctx), 60, "the first records in the clean topic", ctx)
+
+    def handoff(victim, heir, sig):
+        wait_until(lambda: owned_partitions(victim) > 0 and owned_partitions(heir) > 0 and
+                   owned_partitions(victim) + owned_partitions(heir) == parts, 60,
+                   "both instances to hold partitions", ctx)
+        time.sleep(2)  # the scenario: steady flow before the signal
+        held = owned_partitions(victim)
+        t = time.monotonic()
+        victim.kill(sig)
+        wait_until(lambda: owned_partitions(heir) == parts, 90, "the handoff", ctx, poll=0.05)
+        took = time.monotonic() - t
+        victim.wait(60)
+        log(f"sigterm-handoff: {signal.Signals(sig).name} {victim.name}: {heir.name} holds "
+            f"its {held} partitions {took:.2f} s later")
+        return took, held, t
+
+    b = Instance(ctx, "B")
+    term_s, term_n, t_term = handoff(a, b, signal.SIGTERM)
+    a2 = Instance(ctx, "A2")
+    kill_s, kill_n, t_kill = handoff(b, a2, signal.SIGKILL)
+    end = RunEnd(ctx, args, watcher, a2, prod)
+    ctx.measure = dict(term=term_s, kill=kill_s)
+    return end.row("SIGTERM, then SIGKILL, of one of two", fmt_recovery(
+        [watcher.recovery(t_term), watcher.recovery(t_kill)]), True,
+        f"the other instance held every partition {term_s:.2f} s after SIGTERM "
+        f"({term_n} moved) and {kill_s:.2f} s after SIGKILL ({kill_n} moved; session "
+        f"timeout 10 s); final exit {end.rc}")
 
 
 def hostile_values(n, rng):
@@ -834,7 +1178,17 @@ SCENARIOS = {
     "rebalance-kill": scenario_rebalance_kill,
     "sigterm-outage": scenario_sigterm_outage,
     "hostile": scenario_hostile,
+    "broker-kill": scenario_broker_kill,
+    "leader-move": scenario_leader_move,
+    "broker-pause": scenario_broker_pause,
+    "restart-static": scenario_restart_static,
+    "restart-dynamic": scenario_restart_dynamic,
+    "restart-dynamic-45s": scenario_restart_dynamic_45,
+    "sigterm-handoff": scenario_sigterm_handoff,
 }
+# --real-kafka without --only: the fault scenarios (CI's short form). The restart-* and
+# sigterm-handoff measurements (README, Reliability) run by name.
+REAL_DEFAULT = ["broker-kill", "leader-move", "broker-pause", "crash"]
 
 
 def main():
@@ -851,15 +1205,44 @@ def main():
     ap.add_argument("--producer-property", action="append", default=[], metavar="K=V",
                     help="librdkafka producer property for skillstream (repeatable)")
     ap.add_argument("--keep", action="store_true", help="keep the work directory (logs)")
+    ap.add_argument("--real-kafka", action="store_true",
+                    help="a real Apache Kafka cluster from scripts/kafka.sh instead of the "
+                         "embedded broker (scenarios " + ",".join(REAL_DEFAULT) + " by default)")
+    ap.add_argument("--kafka-sh", default=os.path.join(os.path.dirname(os.path.abspath(
+        __file__)), "kafka.sh"), help="scripts/kafka.sh (--real-kafka)")
+    ap.add_argument("--brokers", type=int, default=3, help="--real-kafka: nodes (1 or 3)")
     args = ap.parse_args()
     args.records = args.records or (20000 if args.short else 200000)
     args.seed = args.seed or random.randrange(1, 1 << 30)
     args.work = tempfile.mkdtemp(prefix="skillstream-rel-")
-    names = [s for s in args.only.split(",") if s] or list(SCENARIOS)
+    names = [s for s in args.only.split(",") if s] or \
+        (REAL_DEFAULT if args.real_kafka else [n for n in SCENARIOS if SCENARIOS[n].mock])
     for s in names:
         if s not in SCENARIOS:
             ap.error(f"unknown scenario {s}")
+        if args.real_kafka and not SCENARIOS[s].real:
+            ap.error(f"{s} needs the embedded broker's fault commands (not --real-kafka)")
+        if not args.real_kafka and not SCENARIOS[s].mock:
+            ap.error(f"{s} needs --real-kafka")
     log(f"seed {args.seed}, {args.records} records per scenario, work dir {args.work}")
+    args.cluster = None
+    if args.real_kafka:
+        # SIGTERM (ctest's or CI's timeout) stops the cluster through the finally below.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+        try:
+            args.cluster = RealCluster(args.kafka_sh, os.path.join(args.work, "kafka"),
+                                       args.brokers)
+        except Exception as e:
+            log(f"FAIL: the real cluster did not start: {e}")
+            return 1
+    try:
+        return run_scenarios(args, names)
+    finally:
+        if args.cluster is not None:
+            args.cluster.stop(keep=args.keep)
+
+
+def run_scenarios(args, names):
     rows, failed = [], False
     for name in names:
         rng = random.Random(f"{args.seed}-{name}")
@@ -872,8 +1255,8 @@ def main():
                        notes=f"ERROR: {e}", lost_sample=[])
         row["name"] = name
         row["secs"] = time.monotonic() - t0
-        cmd = f"scripts/reliability.sh {'--short ' if args.short else ''}--only {name} " \
-              f"--seed {args.seed}"
+        cmd = f"scripts/reliability.sh {'--real-kafka ' if args.real_kafka else ''}" \
+              f"{'--short ' if args.short else ''}--only {name} --seed {args.seed}"
         if args.records != (20000 if args.short else 200000):
             cmd += f" --records {args.records}"
         if args.fault_steps and name == "faults":
@@ -884,6 +1267,13 @@ def main():
         log(f"{name}: {'PASS' if row['ok'] else 'FAIL'} in {row['secs']:.0f} s: {row['notes']}"
             + (f" lost e.g. {row['lost_sample']}" if row["lost_sample"] else ""))
     print()
+    if args.cluster is not None:
+        print(f"Broker: Apache Kafka 4.4.0, {args.brokers} node(s) on 127.0.0.1 (scripts/kafka.sh, "
+              f"started in {args.cluster.start_s:.0f} s), topics RF {min(3, args.brokers)} "
+              f"min.insync.replicas={min(2, args.brokers)}; skillstream's producer idempotent "
+              f"with 5 requests in flight; consumer session timeout 10 s unless a row says "
+              f"otherwise.")
+        print()
     print("| scenario | records sent | faults / kills injected | lost | duplicates | "
           "time to recover, s (max) | result | time, s | reproduce |")
     print("|---|---:|---|---:|---:|---|---|---:|---|")

@@ -12,6 +12,12 @@
 # Full form: 200,000 records per scenario (~6 min on 2 cores). --short: 20,000
 # records and fewer kills (CI, ~3 min). Scenarios: faults, crash, rebalance-kill,
 # sigterm-outage, hostile. See scripts/reliability.py and docs/reliability.md.
+#
+# --real-kafka: against a real Apache Kafka 4.4.0 cluster of 3 nodes (scripts/kafka.sh,
+# started once, stopped at the end): broker-kill, leader-move, broker-pause, crash;
+# --only restart-static,restart-dynamic,restart-dynamic-45s,sigterm-handoff measures
+# static membership, LeaveGroup and the session timeout. Needs java and mvn (or the
+# cached jars: scripts/kafka.sh fetch).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN="${SKILLSTREAM_BINARY:-build/apps/skillstream}"
