@@ -1,5 +1,6 @@
 #include "connectors/kafka_source.h"
 
+#include <algorithm>
 #include <future>
 #include <memory>
 #include <thread>
@@ -215,6 +216,24 @@ Status KafkaSource::commit_within(const std::vector<std::pair<std::int32_t, std:
   }
   if (wait.err != RD_KAFKA_RESP_ERR_NO_ERROR && wait.err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
     return Status::failure(Errc::kafka, fmt::format("commit: {}", rd_kafka_err2str(wait.err)));
+  }
+  // An earlier asynchronous commit that librdkafka retried (after a timed-out request)
+  // can land after this one and move an offset back: read them back, and say so.
+  rd_kafka_topic_partition_list_t* check = offset_list(topic_, offsets);
+  const int left_ms = static_cast<int>(std::max<std::int64_t>(
+      100, std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                 std::chrono::steady_clock::now())
+               .count()));
+  err = rd_kafka_committed(rk_, check, left_ms);
+  bool behind = err != RD_KAFKA_RESP_ERR_NO_ERROR;
+  for (int i = 0; !behind && i < check->cnt; ++i) {
+    behind = check->elems[i].offset < offsets[static_cast<std::size_t>(i)].second;
+  }
+  rd_kafka_topic_partition_list_destroy(check);
+  if (behind) {
+    return Status::failure(Errc::kafka,
+                           "commit: the committed offsets read back are behind "
+                           "(an older commit landed later)");
   }
   return Status::success();
 }
