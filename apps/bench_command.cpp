@@ -99,11 +99,12 @@ int run_bench(BenchOptions o) {
   std::string error;
   std::unique_ptr<connectors::EmbeddedBroker> broker;
   if (embedded) {
-    broker = connectors::EmbeddedBroker::start(1, error);
-    if (!broker) {
-      std::fprintf(stderr, "skillstream bench: %s\n", error.c_str());
+    auto started = connectors::EmbeddedBroker::start(1);
+    if (!started.ok()) {
+      std::fprintf(stderr, "skillstream bench: %s\n", started.status().error.c_str());
       return 1;
     }
+    broker = std::move(started.value());
     o.brokers = broker->bootstraps();
   }
   // Fresh topics each run: nothing read is left over from another.

@@ -80,13 +80,13 @@ void add_broker_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--topics", opts->topics, "Topics to create")->delimiter(',');
   cmd->callback([opts, &exit_code] {
     install_stop_signals();
-    std::string error;
-    auto broker = connectors::EmbeddedBroker::start(opts->brokers, error);
-    if (!broker) {
-      std::fprintf(stderr, "skillstream broker: %s\n", error.c_str());
+    auto started = connectors::EmbeddedBroker::start(opts->brokers);
+    if (!started.ok()) {
+      std::fprintf(stderr, "skillstream broker: %s\n", started.status().error.c_str());
       exit_code = 1;
       return;
     }
+    auto broker = std::move(started.value());
     for (const auto& t : opts->topics) {
       if (auto st = broker->create_topic(t, opts->partitions); !st.ok()) {
         std::fprintf(stderr, "skillstream broker: %s\n", st.error.c_str());

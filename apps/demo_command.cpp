@@ -78,12 +78,12 @@ int run_demo(const DemoOptions& o) {
     std::fprintf(stderr, "skillstream demo: bad --log-level\n");
     return 2;
   }
-  std::string error;
-  auto broker = connectors::EmbeddedBroker::start(1, error);
-  if (!broker) {
-    std::fprintf(stderr, "skillstream demo: %s\n", error.c_str());
+  auto started = connectors::EmbeddedBroker::start(1);
+  if (!started.ok()) {
+    std::fprintf(stderr, "skillstream demo: %s\n", started.status().error.c_str());
     return 1;
   }
+  auto broker = std::move(started.value());
   config::Settings s;
   s.brokers = broker->bootstraps();
   s.instance_id = fmt::format("demo:{}", ::getpid());
@@ -114,7 +114,7 @@ int run_demo(const DemoOptions& o) {
   po.generator.secret_ratio = 0.05;
   SessionProduceProgress produced;
   const std::atomic<bool> never{false};
-  error = produce_sessions(po, produced, never);
+  std::string error = produce_sessions(po, produced, never);
   const auto bytes = produced.bytes.load();
   if (!error.empty()) {
     std::fprintf(stderr, "skillstream demo: producing input: %s\n", error.c_str());

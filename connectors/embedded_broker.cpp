@@ -14,7 +14,7 @@ EmbeddedBroker::~EmbeddedBroker() {
   if (handle_ != nullptr) rd_kafka_destroy(handle_);
 }
 
-std::unique_ptr<EmbeddedBroker> EmbeddedBroker::start(int brokers, std::string& error) {
+Result<std::unique_ptr<EmbeddedBroker>> EmbeddedBroker::start(int brokers) {
   brokers = std::max(brokers, 1);
   char errstr[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
@@ -23,21 +23,18 @@ std::unique_ptr<EmbeddedBroker> EmbeddedBroker::start(int brokers, std::string& 
           RD_KAFKA_CONF_OK ||
       rd_kafka_conf_set(conf, "log_level", "3", errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
     rd_kafka_conf_destroy(conf);
-    error = errstr;
-    return nullptr;
+    return Status::failure(Errc::client, fmt::format("embedded broker: {}", errstr));
   }
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
   if (rk == nullptr) {
     rd_kafka_conf_destroy(conf);
-    error = fmt::format("embedded broker: {}", errstr);
-    return nullptr;
+    return Status::failure(Errc::client, fmt::format("embedded broker: {}", errstr));
   }
   std::unique_ptr<EmbeddedBroker> broker(new EmbeddedBroker());
   broker->handle_ = rk;
   broker->cluster_ = rd_kafka_mock_cluster_new(rk, brokers);
   if (broker->cluster_ == nullptr) {
-    error = "embedded broker: rd_kafka_mock_cluster_new failed";
-    return nullptr;
+    return Status::failure(Errc::client, "embedded broker: rd_kafka_mock_cluster_new failed");
   }
   broker->bootstraps_ = rd_kafka_mock_cluster_bootstraps(broker->cluster_);
   broker->brokers_ = brokers;

@@ -27,8 +27,8 @@ class EmbeddedBroker {
   EmbeddedBroker(const EmbeddedBroker&) = delete;
   EmbeddedBroker& operator=(const EmbeddedBroker&) = delete;
 
-  // Starts a cluster of `brokers` brokers; nullptr and `error` set on failure.
-  static std::unique_ptr<EmbeddedBroker> start(int brokers, std::string& error);
+  // Starts a cluster of `brokers` brokers (Errc::client when librdkafka cannot).
+  [[nodiscard]] static Result<std::unique_ptr<EmbeddedBroker>> start(int brokers);
 
   // "127.0.0.1:PORT,..." for bootstrap.servers.
   [[nodiscard]] const std::string& bootstraps() const noexcept { return bootstraps_; }

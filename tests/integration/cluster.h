@@ -77,9 +77,9 @@ class Cluster {
  public:
   // Throws (a test failure) when the broker cannot start: nothing after it could run.
   explicit Cluster(Topics topics = {}, int brokers = 1) : topics_(std::move(topics)) {
-    std::string error;
-    broker_ = connectors::EmbeddedBroker::start(brokers, error);
-    if (broker_ == nullptr) throw std::runtime_error("embedded broker: " + error);
+    auto started = connectors::EmbeddedBroker::start(brokers);
+    if (!started.ok()) throw std::runtime_error(started.status().error);
+    broker_ = std::move(started.value());
     create(topics_.input, topics_.input_partitions);
     create(topics_.clean, topics_.clean_partitions);
     create(topics_.dlq, topics_.dlq_partitions);

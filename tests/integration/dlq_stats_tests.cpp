@@ -122,10 +122,10 @@ struct Filled {
 // Runs the pipeline over generated records with defects: the DLQ "dlq" fills.
 Filled fill_dlq(std::size_t n) {
   Filled f;
-  std::string error;
-  f.broker = connectors::EmbeddedBroker::start(1, error);
-  EXPECT_NE(f.broker, nullptr) << error;
-  if (f.broker == nullptr) return f;
+  auto started = connectors::EmbeddedBroker::start(1);
+  EXPECT_TRUE(started.ok()) << started.status().error;
+  if (!started.ok()) return f;
+  f.broker = std::move(started.value());
   config::Settings settings;
   settings.brokers = f.broker->bootstraps();
   settings.input_topic = "in";
@@ -240,9 +240,9 @@ TEST(DlqStatsCli, CountsWhatThePipelineRejectedAndTheLiveQueueAfterCommits) {
 }
 
 TEST(DlqStatsCli, MissingTopicExitsOneWithOneLine) {
-  std::string error;
-  auto broker = connectors::EmbeddedBroker::start(1, error);
-  ASSERT_NE(broker, nullptr) << error;
+  auto started = connectors::EmbeddedBroker::start(1);
+  ASSERT_TRUE(started.ok()) << started.status().error;
+  auto broker = std::move(started.value());
   ASSERT_TRUE(broker->create_topic("other", 1).ok());
   Proc r =
       run_binary({"dlq", "stats", "--brokers", broker->bootstraps()}, std::chrono::seconds(30));
@@ -253,9 +253,9 @@ TEST(DlqStatsCli, MissingTopicExitsOneWithOneLine) {
 }
 
 TEST(DlqStatsCli, EmptyTopicIsZerosAndExitZero) {
-  std::string error;
-  auto broker = connectors::EmbeddedBroker::start(1, error);
-  ASSERT_NE(broker, nullptr) << error;
+  auto started = connectors::EmbeddedBroker::start(1);
+  ASSERT_TRUE(started.ok()) << started.status().error;
+  auto broker = std::move(started.value());
   ASSERT_TRUE(broker->create_topic("sessions.dlq", 2).ok());
   Proc r = run_binary({"dlq", "stats", "--brokers", broker->bootstraps(), "--json"},
                       std::chrono::seconds(30));
