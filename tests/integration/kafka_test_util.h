@@ -127,6 +127,28 @@ inline void produce_all(const std::string& brokers, const std::string& topic,
 }
 
 // Reads every partition of `topic` from the beginning to its end.
+// One consumed message as an OutRecord (value, key, timestamp, headers copied).
+inline OutRecord out_record(const std::string& topic, const rd_kafka_message_t* m) {
+  OutRecord r;
+  r.topic = topic;
+  r.partition = m->partition;
+  r.offset = m->offset;
+  if (m->payload != nullptr) r.value.emplace(static_cast<const char*>(m->payload), m->len);
+  if (m->key != nullptr) r.key.emplace(static_cast<const char*>(m->key), m->key_len);
+  rd_kafka_timestamp_type_t tt;
+  r.timestamp_ms = rd_kafka_message_timestamp(m, &tt);
+  rd_kafka_headers_t* h = nullptr;
+  if (rd_kafka_message_headers(m, &h) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    const char* name;
+    const void* v;
+    size_t size;
+    for (size_t i = 0; rd_kafka_header_get_all(h, i, &name, &v, &size) == 0; ++i) {
+      r.headers.emplace_back(name, v ? std::string(static_cast<const char*>(v), size) : "");
+    }
+  }
+  return r;
+}
+
 inline std::vector<OutRecord> read_all(const std::string& brokers, const std::string& topic,
                                        int partitions) {
   std::vector<OutRecord> out;
@@ -150,24 +172,7 @@ inline std::vector<OutRecord> read_all(const std::string& brokers, const std::st
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
       ++eofs;
     } else if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      OutRecord r;
-      r.topic = topic;
-      r.partition = m->partition;
-      r.offset = m->offset;
-      if (m->payload != nullptr) r.value.emplace(static_cast<const char*>(m->payload), m->len);
-      if (m->key != nullptr) r.key.emplace(static_cast<const char*>(m->key), m->key_len);
-      rd_kafka_timestamp_type_t tt;
-      r.timestamp_ms = rd_kafka_message_timestamp(m, &tt);
-      rd_kafka_headers_t* h = nullptr;
-      if (rd_kafka_message_headers(m, &h) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        const char* name;
-        const void* v;
-        size_t size;
-        for (size_t i = 0; rd_kafka_header_get_all(h, i, &name, &v, &size) == 0; ++i) {
-          r.headers.emplace_back(name, v ? std::string(static_cast<const char*>(v), size) : "");
-        }
-      }
-      out.push_back(std::move(r));
+      out.push_back(out_record(topic, m));
     }
     rd_kafka_message_destroy(m);
   }

@@ -254,20 +254,7 @@ std::vector<testing::OutRecord> read_to_end(const std::string& brokers, const st
     if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR &&
         m->offset < end[static_cast<std::size_t>(m->partition)]) {
       next[static_cast<std::size_t>(m->partition)] = m->offset + 1;
-      testing::OutRecord r;
-      r.topic = topic;
-      r.partition = m->partition;
-      r.offset = m->offset;
-      rd_kafka_headers_t* h = nullptr;
-      if (rd_kafka_message_headers(m, &h) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        const char* name;
-        const void* v;
-        size_t size;
-        for (size_t i = 0; rd_kafka_header_get_all(h, i, &name, &v, &size) == 0; ++i) {
-          r.headers.emplace_back(name, v ? std::string(static_cast<const char*>(v), size) : "");
-        }
-      }
-      out.push_back(std::move(r));
+      out.push_back(testing::out_record(topic, m));
     }
     rd_kafka_message_destroy(m);
   }
