@@ -187,7 +187,10 @@ TEST(DlqStatsCli, CountsWhatThePipelineRejectedAndTheLiveQueueAfterCommits) {
   EXPECT_EQ(doc["undeliverable"]["records"].get_uint64().value(), 0u);
   EXPECT_EQ(doc["redrive"]["records"].get_uint64().value(), 0u);
   std::uint64_t source_sum = 0;
-  for (auto source : doc["sources"].get_array().value()) {
+  // A named array: a range-for over get_array().value() would iterate a temporary that
+  // is gone before the loop body runs (ASan: stack-use-after-scope).
+  const simdjson::dom::array sources = doc["sources"].get_array().value();
+  for (auto source : sources) {
     EXPECT_EQ(std::string_view(source["topic"].get_string().value()), "in");
     source_sum += source["records"].get_uint64().value();
   }
