@@ -292,6 +292,20 @@ constexpr std::array<std::string_view, 3> kResource = {"type", "id", "helpful"};
 constexpr std::array<std::string_view, 6> kEnvironment = {"os",   "python", "cuda",
                                                           "gpus", "memory", "other"};
 
+}  // namespace
+
+std::vector<std::string_view> SessionValidator::listed_key_names() {
+  std::vector<std::string_view> out;
+  using Names = std::span<const std::string_view>;
+  for (Names names : {Names(kTop), Names(kSkill), Names(kTask), Names(kOutcome), Names(kIssue),
+                      Names(kResource), Names(kEnvironment)}) {
+    out.insert(out.end(), names.begin(), names.end());
+  }
+  return out;
+}
+
+namespace {
+
 // Keys with more than this many members are checked for duplicates by sorting once
 // when the object closes, instead of comparing each new key to the previous ones.
 constexpr std::size_t kLinearKeyLimit = 16;
